@@ -1,0 +1,53 @@
+import type { SourcePosition } from '../errors.ts';
+
+/** One analyzer app as api.yml declares it for a MIME pattern (or the `example` default). */
+export interface App {
+  /**
+   * The api.yml key that declared it: `example`, or `media/subtype-pattern`
+   * exactly as written (e.g. `application/vnd.ms-*`), media part lower-cased.
+   */
+  key: string;
+  /** Media type section (`application`, ...), or `example` for the default. */
+  mediaType: string;
+  /** Subtype pattern as written (a shell glob), or `''` for `example`. */
+  pattern: string;
+  /** True when `pattern` holds glob characters. */
+  isGlob: boolean;
+  /** Raw `workdir` from api.yml (default `.`), before resolution. */
+  workdir: string;
+  /** `environment` merged with the entry's `environ`, values `${VAR}`-expanded at load. */
+  environ: Record<string, string>;
+  install: string[];
+  scripts: string[];
+  report: string;
+  remote: boolean;
+  /** Install-once key: `shared` if given, else `key`. Apps with one key install once between them. */
+  shared: string;
+  /** Per-command timeout in milliseconds. */
+  timeoutMs: number;
+  /** Where the app was declared, for messages. */
+  position: SourcePosition;
+}
+
+/** A loaded api.yml. */
+export interface ApiConfig {
+  /** Absolute path of the api.yml file. */
+  file: string;
+  /** Folder api.yml lives in (API_ROOT): relative workdirs resolve below it. */
+  root: string;
+  /** Top-level `environment`, expanded. */
+  environment: Record<string, string>;
+  /** The mandatory default app. */
+  example: App;
+  /** Every MIME app in file order (media sections in file order, subtypes in order within). */
+  apps: App[];
+}
+
+/** Why an app was chosen for a MIME type. */
+export interface AppMatch {
+  app: App;
+  /** `exact`: the key equals the MIME; `glob`: first glob in file order; `default`: no key matched. */
+  reason: 'exact' | 'glob' | 'default';
+  /** Absolute working directory the commands run in. */
+  workdir: string;
+}

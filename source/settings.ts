@@ -1,0 +1,75 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from './errors.ts';
+
+/** Folder of the shipped apps and their api.yml: the default API root. */
+export const SHIPPED_API_ROOT = fileURLToPath(new URL('../apps/', import.meta.url));
+
+/** Everything a run is configured by. Flags win over BROAPT_* variables, which win over defaults. */
+export interface Settings {
+  /** Folder Zeek extracts files into (BROAPT_DUMP_PATH, --dump-path). */
+  dumpPath: string;
+  /** Folder holding api.yml and the apps' workdirs (BROAPT_API_ROOT, --api-root). */
+  apiRoot: string;
+  /** Folder of the per-command API logs (BROAPT_API_LOGS, --api-logs). */
+  apiLogs: string;
+  /** Folder of dump.log, fail.log, processed.jsonl (BROAPT_LOGS_PATH, --logs-path). */
+  logsPath: string;
+  /** Worker pool size (BROAPT_APP_CPU or BROAPT_SCAN_CPU, --jobs). */
+  jobs: number;
+  /** Seconds: cap of the retry back-off and period of watch's safety rescan (BROAPT_INTERVAL / BROAPT_APP_INTERVAL, --interval). */
+  interval: number;
+  /** Attempts per command, at least 1 (BROAPT_MAX_RETRY, --max-retry). */
+  maxRetry: number;
+  /** Default per-command timeout in seconds, when api.yml gives none (BROAPT_TIMEOUT, --timeout). */
+  timeout: number;
+  /** Take files listed in fail.log again (--retry-failed). */
+  retryFailed: boolean;
+}
+
+/** Values given on the command line, by their Settings name; undefined means "not given". */
+export type SettingFlags = Partial<Record<keyof Settings, string | boolean | undefined>>;
+
+interface Source {
+  value: string;
+  /** How the user wrote it, for error messages: `--jobs` or `BROAPT_APP_CPU`. */
+  origin: string;
+}
+
+function pick(flag: string | boolean | undefined, flagName: string, env: NodeJS.ProcessEnv, names: string[]): Source | undefined {
+  if (typeof flag === 'string') return { value: flag, origin: flagName };
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') return { value: value.trim(), origin: name };
+  }
+  return undefined;
+}
+
+function number(source: Source | undefined, fallback: number, opts: { integer: boolean; min: number }): number {
+  if (!source) return fallback;
+  const value = Number(source.value);
+  if (!Number.isFinite(value) || (opts.integer && !Number.isInteger(value)) || value < opts.min) {
+    const kind = opts.integer ? 'a whole number' : 'a number';
+    throw new UsageError(`${source.origin}=${JSON.stringify(source.value)} is not valid: give ${kind} of at least ${opts.min}.`, 'E_SETTING');
+  }
+  return value;
+}
+
+/** Resolve settings from flags, then BROAPT_* variables (reference names), then defaults. */
+export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
+  const dir = (flag: string | boolean | undefined, flagName: string, names: string[], fallback: string) =>
+    path.resolve(cwd, pick(flag, flagName, env, names)?.value ?? fallback);
+  const logsPath = dir(flags.logsPath, '--logs-path', ['BROAPT_LOGS_PATH'], 'logs');
+  return {
+    dumpPath: dir(flags.dumpPath, '--dump-path', ['BROAPT_DUMP_PATH'], 'extract_files'),
+    apiRoot: dir(flags.apiRoot, '--api-root', ['BROAPT_API_ROOT'], SHIPPED_API_ROOT),
+    apiLogs: dir(flags.apiLogs, '--api-logs', ['BROAPT_API_LOGS'], path.join(logsPath, 'api')),
+    logsPath,
+    jobs: number(pick(flags.jobs, '--jobs', env, ['BROAPT_APP_CPU', 'BROAPT_SCAN_CPU']), os.availableParallelism(), { integer: true, min: 1 }),
+    interval: number(pick(flags.interval, '--interval', env, ['BROAPT_INTERVAL', 'BROAPT_APP_INTERVAL']), 10, { integer: false, min: 0 }),
+    maxRetry: number(pick(flags.maxRetry, '--max-retry', env, ['BROAPT_MAX_RETRY']), 3, { integer: true, min: 1 }),
+    timeout: number(pick(flags.timeout, '--timeout', env, ['BROAPT_TIMEOUT']), 300, { integer: false, min: 0.001 }),
+    retryFailed: flags.retryFailed === true,
+  };
+}
