@@ -25,7 +25,11 @@ export async function sniffMime(filePath: string): Promise<string> {
 
 async function assertRegularFile(filePath: string): Promise<void> {
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-  const handle = await open(filePath, constants.O_RDONLY | constants.O_NONBLOCK);
+  // O_NOFOLLOW: a link in the dump folder may point anywhere on the host; never read through it.
+  const handle = await open(filePath, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ELOOP') throw error;
+    throw new BroaptError('E_NOT_REGULAR_FILE', `${filePath}: a symbolic link; broapt never reads through links, so analyse the file it points to instead.`);
+  });
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) {
@@ -40,8 +44,7 @@ async function assertRegularFile(filePath: string): Promise<void> {
 }
 
 async function libmagicMime(filePath: string): Promise<string | undefined> {
-  // --dereference: without it `file` describes a symlink itself (inode/symlink), not its target.
-  const result = await execa('file', ['--brief', '--mime-type', '--dereference', '--', filePath], {
+  const result = await execa('file', ['--brief', '--mime-type', '--no-dereference', '--', filePath], {
     timeout: LIBMAGIC_TIMEOUT_MS,
     stdin: 'ignore',
     reject: false,
