@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Unsynced appends reach the disk within about this long even if nobody calls flush(). */
+const AUTO_FLUSH_MS = 1000;
+
+/**
+ * An append-only file of lines (dump.log, fail.log, processed.jsonl).
+ *
+ * append() hands each line to the kernel with one synchronous write, so once it
+ * returns the line survives a crash of this process, and O_APPEND keeps two
+ * lines from interleaving. flush() adds durability against power loss.
+ */
+export class AppendLog {
+  readonly #handle: FileHandle;
+  #dirty = false;
+  #timer: NodeJS.Timeout | undefined;
+  #lastSync: Promise<void> = Promise.resolve();
+  /** After a failed fdatasync the kernel may have dropped the pages and a later one can succeed anyway, so the first failure sticks. */
+  #syncFailure: unknown;
+  #closing: Promise<void> | undefined;
+
+  private constructor(handle: FileHandle) {
+    this.#handle = handle;
+  }
+
+  static async open(file: string): Promise<AppendLog> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const handle = await open(file, 'a+');
+    try {
+      const log = new AppendLog(handle);
+      const { size } = await handle.stat();
+      if (size > 0) {
+        const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
+        // A killed writer left half a line: end it so the next record starts on its own line.
+        if (buffer[0] !== 0x0a) log.#write('\n');
+      }
+      return log;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  append(line: string): void {
+    if (line.includes('\n')) throw new Error(`AppendLog.append: a line must not contain "\\n": ${JSON.stringify(line)}`);
+    this.#write(`${line}\n`);
+  }
+
+  async flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#dirty) {
+      this.#dirty = false;
+      this.#lastSync = this.#handle.datasync().catch((error: unknown) => {
+        this.#syncFailure ??= error;
+      });
+    }
+    // A sync already under way may have started after the caller's appends were written; wait for it too.
+    await this.#lastSync;
+    if (this.#syncFailure !== undefined) throw this.#syncFailure;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.flush().finally(() => this.#handle.close());
+    return this.#closing;
+  }
+
+  #write(text: string): void {
+    // After close the descriptor number may already belong to another file.
+    if (this.#closing) throw new Error('AppendLog: written after close()');
+    const bytes = Buffer.from(text);
+    // One write in practice; the loop only resumes a short write (disk nearly full).
+    for (let done = 0; done < bytes.length; ) done += fs.writeSync(this.#handle.fd, bytes, done);
+    this.#dirty = true;
+    // A failed background sync sticks in #syncFailure and is thrown by the next flush() or close().
+    this.#timer ??= setTimeout(() => void this.flush().catch(() => {}), AUTO_FLUSH_MS).unref();
+  }
+}
