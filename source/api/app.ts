@@ -13,7 +13,7 @@ export interface App {
   pattern: string;
   /** True when `pattern` holds glob characters. */
   isGlob: boolean;
-  /** Raw `workdir` from api.yml (default `.`), before resolution. */
+  /** `workdir` from api.yml (default `.`), `$VAR`-expanded at load but not yet resolved to an absolute path (see resolveWorkdir). */
   workdir: string;
   /** `environment` merged with the entry's `environ`, values `${VAR}`-expanded at load. */
   environ: Record<string, string>;
