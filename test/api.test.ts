@@ -294,7 +294,7 @@ describe('working directory', () => {
 
   it('agrees with resolveWorkdir', () => {
     const mime = mimeOf('application/pdf');
-    expect(resolveWorkdir(config, app(config, 'application/pdf'), mime)).toBe(matchApp(config, mime).workdir);
+    expect(resolveWorkdir(config, app(config, 'application/pdf'))).toBe(matchApp(config, mime).workdir);
   });
 });
 
