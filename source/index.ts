@@ -1,0 +1,26 @@
+/** broapt's public API: the pieces of a file's journey, in journey order. */
+export { BroaptError, ConfigError, UsageError, type SourcePosition } from './errors.ts';
+export { resolveSettings, SHIPPED_API_ROOT, type Settings, type SettingFlags } from './settings.ts';
+export { compareEntries, mimeOf, type Entry, type Mime, type NamingScheme } from './entry/entry.ts';
+export { parseName, type ParsedName } from './entry/naming.ts';
+export { sniffMime } from './entry/sniff.ts';
+export { makeEntry } from './entry/make-entry.ts';
+export { History, type HistoryStats } from './history/history.ts';
+export { AppendLog } from './history/append-log.ts';
+export type { ApiConfig, App, AppMatch } from './api/app.ts';
+export { loadApiConfig, parseApiConfig, type LoadOptions } from './api/load.ts';
+export { matchApp, resolveWorkdir } from './api/match.ts';
+export { expandVars } from './api/expand.ts';
+export { runCommand, type CommandSpec } from './runner/host.ts';
+export { succeeded, type CommandResult, type Phase } from './runner/result.ts';
+export { FilePool } from './pool/pool.ts';
+export { InstallGate } from './pool/install.ts';
+export { Processor, type ProcessorOptions } from './pipeline/processor.ts';
+export { openSession, type Session } from './pipeline/session.ts';
+export { listFiles } from './pipeline/listing.ts';
+export { scanPaths, type PassOptions } from './pipeline/scan.ts';
+export { watchFolder, type Watcher } from './pipeline/watch.ts';
+export { lookup, bundledScanner, type Lookup } from './pipeline/lookup.ts';
+export { Summary } from './pipeline/summary.ts';
+export type { FileRecord } from './pipeline/record.ts';
+export { createLogger, silentLogger, type Logger } from './log.ts';

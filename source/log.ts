@@ -1,0 +1,22 @@
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger };
+
+/**
+ * pino to stderr (stdout carries results): JSON lines for machines, or readable
+ * lines when stderr is a terminal. BROAPT_LOG_LEVEL picks the level.
+ */
+export function createLogger(options: { level?: string; pretty?: boolean } = {}): Logger {
+  const level = options.level ?? process.env.BROAPT_LOG_LEVEL ?? 'info';
+  const usePretty = options.pretty ?? process.stderr.isTTY === true;
+  if (usePretty) {
+    return pino({ level }, pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' }));
+  }
+  return pino({ level, base: undefined }, pino.destination({ dest: 2, sync: true }));
+}
+
+/** A logger that drops everything: for library callers and tests that do not want output. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,60 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+/** Why a path is not taken. */
+export type SkipReason = 'symlink' | 'not a regular file' | 'missing';
+
+export interface Listing {
+  files: string[];
+  skipped: Array<{ path: string; reason: SkipReason }>;
+}
+
+/** What kind of thing is at `file`, never following a symbolic link. */
+export async function inspect(file: string): Promise<'file' | 'directory' | SkipReason> {
+  let stat;
+  try {
+    stat = await fs.lstat(file);
+  } catch {
+    return 'missing';
+  }
+  if (stat.isSymbolicLink()) return 'symlink';
+  if (stat.isDirectory()) return 'directory';
+  return stat.isFile() ? 'file' : 'not a regular file';
+}
+
+/**
+ * Every regular file under the given paths, sorted. Symbolic links are never
+ * followed (a link in the dump folder could point anywhere on the host) and
+ * FIFOs, sockets and devices are never opened (reading a FIFO would hang):
+ * both are reported as skipped. Paths under `exclude` (our own log folders,
+ * when they sit inside the dump folder) are left out silently.
+ */
+export async function listFiles(roots: string[], exclude: string[] = []): Promise<Listing> {
+  const listing: Listing = { files: [], skipped: [] };
+  const excluded = (p: string) => exclude.some((dir) => p === dir || p.startsWith(dir + path.sep));
+  const walk = async (dir: string): Promise<void> => {
+    let dirents;
+    try {
+      dirents = await fs.readdir(dir, { withFileTypes: true });
+    } catch {
+      listing.skipped.push({ path: dir, reason: 'missing' });
+      return;
+    }
+    for (const dirent of dirents) {
+      const full = path.join(dir, dirent.name);
+      if (excluded(full)) continue;
+      if (dirent.isDirectory()) await walk(full);
+      else if (dirent.isFile()) listing.files.push(full);
+      else listing.skipped.push({ path: full, reason: dirent.isSymbolicLink() ? 'symlink' : 'not a regular file' });
+    }
+  };
+  for (const root of roots) {
+    const full = path.resolve(root);
+    const kind = await inspect(full);
+    if (kind === 'directory') await walk(full);
+    else if (kind === 'file') listing.files.push(full);
+    else listing.skipped.push({ path: full, reason: kind });
+  }
+  listing.files.sort();
+  return listing;
+}

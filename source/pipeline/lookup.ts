@@ -1,0 +1,75 @@
+import path from 'node:path';
+import type { ApiConfig, AppMatch } from '../api/app.ts';
+import { matchApp } from '../api/match.ts';
+import type { Entry } from '../entry/entry.ts';
+import { makeEntry } from '../entry/make-entry.ts';
+import { sniffMime } from '../entry/sniff.ts';
+import { fileEnvironment } from '../pool/task.ts';
+import type { FileRecord } from './record.ts';
+import type { Session } from './session.ts';
+
+/** Everything broapt would do with a file, decided without running anything. */
+export interface Lookup {
+  entry: Entry;
+  /** MIME from the file's content (may differ from the name's). */
+  contentMime: string;
+  match: AppMatch;
+  runner: 'host';
+  /** API log folder (reference layout). */
+  logFolder: string;
+  /** Variables the commands get on top of the process environment. */
+  environment: Record<string, string>;
+  commands: { install: string[]; scripts: string[]; report: string };
+}
+
+export async function lookup(config: ApiConfig, file: string): Promise<Lookup> {
+  const entry = await makeEntry(path.resolve(file));
+  const match = matchApp(config, entry.mime);
+  const app = match.app;
+  return {
+    entry,
+    contentMime: await sniffMime(entry.path),
+    match,
+    runner: 'host',
+    logFolder: match.reason === 'default' ? 'example' : entry.mime.name,
+    environment: { ...app.environ, ...fileEnvironment(entry) },
+    commands: { install: app.install, scripts: app.scripts, report: app.report },
+  };
+}
+
+/**
+ * The bundled process's view of the core (reference `scan(local_name)`): Zeek
+ * names a file it extracted into the dump folder, and the core analyses it.
+ */
+export function bundledScanner(session: Session) {
+  return {
+    lookup: (file: string) => lookup(session.config, file),
+    /** Analyse `<DUMP_PATH>/<localName>`; undefined when it was already processed or is not a regular file. */
+    scan(localName: string): Promise<FileRecord | undefined> {
+      const file = path.resolve(session.settings.dumpPath, localName);
+      const { processor } = session;
+      return new Promise((resolve) => {
+        const onRecord = (record: FileRecord) => {
+          if (record.path !== file) return;
+          cleanup();
+          resolve(record);
+        };
+        const onSkip = (skipped: string) => {
+          if (skipped !== file) return;
+          cleanup();
+          resolve(undefined);
+        };
+        const cleanup = () => {
+          processor.off('record', onRecord);
+          processor.off('skip', onSkip);
+        };
+        processor.on('record', onRecord);
+        processor.on('skip', onSkip);
+        if (!processor.submit(file)) {
+          cleanup();
+          resolve(undefined);
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import type { ApiConfig } from '../api/app.ts';
+import { loadApiConfig } from '../api/load.ts';
+import { missingWorkdirs } from '../api/match.ts';
+import { ConfigError } from '../errors.ts';
+import { AppendLog } from '../history/append-log.ts';
+import { History } from '../history/history.ts';
+import { silentLogger, type Logger } from '../log.ts';
+import { FilePool } from '../pool/pool.ts';
+import type { Settings } from '../settings.ts';
+import { Processor } from './processor.ts';
+
+export interface Session {
+  settings: Settings;
+  config: ApiConfig;
+  history: History;
+  processor: Processor;
+  logger: Logger;
+  /** Our own output folders; when they sit inside the dump folder they are not input. */
+  ownFolders: string[];
+  /** Flush history and records, stop the pool. Call once, after the processor is idle. */
+  close(): Promise<void>;
+}
+
+/** Everything one run needs, opened in the order that fails fastest on a user mistake (api.yml first). */
+export async function openSession(settings: Settings, options: { logger?: Logger; settleMs?: number } = {}): Promise<Session> {
+  const logger = options.logger ?? silentLogger();
+  const config = await loadApiConfig(settings.apiRoot, { defaultTimeoutMs: settings.timeout * 1000 });
+  await assertWorkdirs(config);
+  const history = await History.open(settings.logsPath, { retryFailed: settings.retryFailed });
+  const records = await AppendLog.open(path.join(settings.logsPath, 'processed.jsonl'));
+  const pool = new FilePool(settings.jobs);
+  const processor = new Processor({ settings, config, history, records, pool, logger, settleMs: options.settleMs ?? 0 });
+  return {
+    settings,
+    config,
+    history,
+    processor,
+    logger,
+    ownFolders: [settings.logsPath, settings.apiLogs],
+    async close() {
+      await pool.close();
+      await records.close();
+      await history.close();
+    },
+  };
+}
+
+/** Every app's working directory must exist before the first file: otherwise each of its files would fail alike. */
+async function assertWorkdirs(config: ApiConfig): Promise<void> {
+  const missing = await missingWorkdirs(config);
+  const first = missing[0];
+  if (!first) return;
+  const list = missing.map(({ app, workdir }) => `  ${app.key} (line ${app.position.line}): ${workdir}`).join('\n');
+  throw new ConfigError(
+    'E_API_WORKDIR',
+    `working director${missing.length === 1 ? 'y does' : 'ies do'} not exist:\n${list}\nCreate ${missing.length === 1 ? 'it' : 'them'} (mkdir -p) or set \`workdir\` in api.yml to a folder that exists.`,
+    first.app.key === 'example' ? 'example.workdir' : `${first.app.mediaType}.${first.app.pattern}.workdir`,
+    first.app.position,
+  );
+}

@@ -1,0 +1,60 @@
+import type { SkipReason } from './listing.ts';
+import type { FileRecord } from './record.ts';
+
+/** Running totals of a pass, for the progress line and the closing summary. */
+export class Summary {
+  readonly started = performance.now();
+  done = 0;
+  failed = 0;
+  readonly skipped: Array<{ path: string; reason: SkipReason }> = [];
+  readonly perMime = new Map<string, { done: number; failed: number }>();
+  readonly failures: FileRecord[] = [];
+
+  add(record: FileRecord): void {
+    const counts = this.perMime.get(record.mime) ?? { done: 0, failed: 0 };
+    if (record.status === 'done') {
+      this.done++;
+      counts.done++;
+    } else {
+      this.failed++;
+      counts.failed++;
+      this.failures.push(record);
+    }
+    this.perMime.set(record.mime, counts);
+  }
+
+  get processed(): number {
+    return this.done + this.failed;
+  }
+
+  get seconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  get rate(): number {
+    return this.processed / Math.max(this.seconds, 1e-3);
+  }
+
+  format(): string {
+    const lines = [
+      `${this.processed} file${this.processed === 1 ? '' : 's'} in ${this.seconds.toFixed(1)} s (${this.rate.toFixed(1)} files/s): ${this.done} done, ${this.failed} failed, ${this.skipped.length} skipped`,
+    ];
+    const mimes = [...this.perMime.entries()].sort((a, b) => b[1].done + b[1].failed - (a[1].done + a[1].failed) || a[0].localeCompare(b[0]));
+    if (mimes.length > 0) {
+      const width = Math.max(...mimes.map(([mime]) => mime.length), 4);
+      lines.push('', `${'MIME'.padEnd(width)}  done  failed`);
+      for (const [mime, c] of mimes) lines.push(`${(mime || '(unreadable)').padEnd(width)}  ${String(c.done).padStart(4)}  ${String(c.failed).padStart(6)}`);
+    }
+    if (this.failures.length > 0) {
+      lines.push('', 'Failed:');
+      for (const f of this.failures.slice(0, 20)) lines.push(`  ${f.path}\n    ${f.reason}`);
+      if (this.failures.length > 20) lines.push(`  … and ${this.failures.length - 20} more in fail.log`);
+    }
+    if (this.skipped.length > 0) {
+      lines.push('', 'Skipped (never followed or opened):');
+      for (const s of this.skipped.slice(0, 20)) lines.push(`  ${s.path}: ${s.reason}`);
+      if (this.skipped.length > 20) lines.push(`  … and ${this.skipped.length - 20} more`);
+    }
+    return lines.join('\n');
+  }
+}

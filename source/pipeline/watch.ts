@@ -1,0 +1,66 @@
+import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import path from 'node:path';
+import { listFiles } from './listing.ts';
+import type { PassOptions } from './scan.ts';
+import type { Session } from './session.ts';
+import { Summary } from './summary.ts';
+
+export interface Watcher {
+  summary: Summary;
+  /** Stop taking files; files already running finish; resolves when they have. */
+  stop(): Promise<number>;
+}
+
+/**
+ * The app loop: what the dump folder holds now minus the history, then every
+ * file that appears (written, moved in, or in a new subfolder) once it has
+ * settled. A rescan every `interval` seconds catches what a file-system event
+ * may have missed, as the reference's polling loop did.
+ */
+export async function watchFolder(session: Session, dumpPath: string, options: PassOptions = {}): Promise<Watcher> {
+  const summary = new Summary();
+  const { processor, ownFolders } = session;
+  const root = path.resolve(dumpPath);
+  processor.on('record', (record) => {
+    summary.add(record);
+    options.onRecord?.(record, summary);
+  });
+  processor.on('skip', (file, reason) => summary.skipped.push({ path: file, reason }));
+
+  const isOwn = (p: string) => ownFolders.some((dir) => p === dir || p.startsWith(dir + path.sep));
+  const watcher: FSWatcher = chokidarWatch(root, { ignoreInitial: true, followSymlinks: false, ignored: isOwn });
+  watcher.on('add', (file) => processor.submit(path.resolve(file)));
+  watcher.on('error', (error) => session.logger.warn({ err: error }, 'file watcher error; the periodic rescan still finds new files'));
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+
+  const sweep = async () => {
+    const listing = await listFiles([root], ownFolders);
+    let taken = 0;
+    for (const file of listing.files) if (processor.submit(file)) taken++;
+    return { taken, listing };
+  };
+  const first = await sweep();
+  summary.skipped.push(...first.listing.skipped);
+  options.onListed?.(first.taken, first.listing.files.length - first.taken);
+
+  let stopped = false;
+  const intervalMs = session.settings.interval * 1000;
+  const timer =
+    intervalMs > 0
+      ? setInterval(() => {
+          if (!stopped) sweep().catch((error: unknown) => session.logger.warn({ err: error }, 'rescan of the dump folder failed'));
+        }, intervalMs)
+      : undefined;
+
+  return {
+    summary,
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await watcher.close();
+      const dropped = processor.stopIntake();
+      await processor.idle();
+      return dropped;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { Entry } from '../entry/entry.ts';
+
+/**
+ * What a pool worker needs to analyse one file: everything is resolved on the
+ * main thread (matching, workdir, environment), so a worker never loads api.yml
+ * and a task is a small structured-clone message.
+ */
+export interface AppPlan {
+  key: string;
+  /** Folder under API_LOGS for this file's logs: `example` or the file's MIME name (reference layout). */
+  logFolder: string;
+  workdir: string;
+  /** api.yml `environment` + `environ`, already expanded. */
+  environ: Record<string, string>;
+  scripts: string[];
+  report: string;
+  timeoutMs: number;
+}
+
+export interface Task {
+  entry: Entry;
+  plan: AppPlan;
+  apiLogs: string;
+  maxAttempts: number;
+  backoffCapMs: number;
+}
+
+/** Variables every command gets besides api.yml's; file-derived values reach commands only this way. */
+export function fileEnvironment(entry: Entry): Record<string, string> {
+  return { BROAPT_PATH: entry.path, BROAPT_MIME: entry.mime.name };
+}
