@@ -1,0 +1,33 @@
+import { scanPaths } from '../../pipeline/scan.ts';
+import { parse, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
+import { runPass } from '../run-pass.ts';
+
+export const SCAN_HELP = `Usage: broapt scan [options] [PATH...]
+
+Analyse files and folders once: every regular file not yet in the history
+(dump.log; fail.log too unless --retry-failed) goes to the app api.yml assigns
+to its MIME type. Folders are walked recursively; symbolic links and FIFOs are
+never followed or opened. Without PATH, the dump folder is scanned.
+
+Prints progress on stderr and a summary on stdout (files, per-MIME counts,
+failures, rate). Exit status: 0 when no file failed, 1 when some did, 2 for a
+usage or api.yml error. SIGUSR1, SIGTERM or SIGINT stop intake and let running
+files finish; the rest are taken next run.
+
+${SETTING_HELP}
+
+Examples:
+  broapt scan ./extract_files
+  BROAPT_API_ROOT=/etc/broapt broapt scan --jobs 4 /srv/zeek/extract_files
+`;
+
+export async function scanCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse('scan', args, SETTING_OPTIONS);
+  if (values.help) {
+    process.stdout.write(SCAN_HELP);
+    return 0;
+  }
+  const settings = settingsFrom(values);
+  const paths = positionals.length > 0 ? positionals : [settings.dumpPath];
+  return runPass(settings, { logLevel: values['log-level'] }, ({ session, passOptions }) => scanPaths(session, paths, passOptions));
+}

@@ -1,0 +1,38 @@
+import { watchFolder } from '../../pipeline/watch.ts';
+import { UsageError } from '../../errors.ts';
+import { parse, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
+import { runPass } from '../run-pass.ts';
+
+export const WATCH_HELP = `Usage: broapt watch [options] [DUMP_PATH]
+
+The app loop: analyse what the dump folder holds minus the history, then every
+file that appears in it (written, moved in with mv, or in a new subfolder) once
+it has stopped growing. Runs until SIGUSR1 (as the reference), SIGTERM or
+SIGINT: then it takes no new file, lets running files finish, flushes the
+history and exits 0.
+
+Options:
+  --settle-time SEC   BROAPT_SETTLE_TIME   a file is taken once untouched this long [0.5]
+
+${SETTING_HELP}
+`;
+
+export async function watchCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse('watch', args, { ...SETTING_OPTIONS, 'settle-time': { type: 'string' } });
+  if (values.help) {
+    process.stdout.write(WATCH_HELP);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError('broapt watch takes one DUMP_PATH; run `broapt watch --help`.');
+  const settings = settingsFrom({ ...values, 'dump-path': positionals[0] ?? values['dump-path'] });
+  const settleRaw = values['settle-time'] ?? process.env.BROAPT_SETTLE_TIME ?? '0.5';
+  const settle = Number(settleRaw);
+  if (!Number.isFinite(settle) || settle < 0) throw new UsageError(`--settle-time ${JSON.stringify(settleRaw)} is not valid: give seconds, at least 0.`, 'E_SETTING');
+  return runPass(settings, { logLevel: values['log-level'], settleMs: settle * 1000 }, async ({ session, passOptions, stopRequested }) => {
+    const watcher = await watchFolder(session, settings.dumpPath, passOptions);
+    session.logger.info({ dumpPath: settings.dumpPath, history: session.history.size }, 'watching; send SIGUSR1, SIGTERM or SIGINT to stop');
+    await stopRequested;
+    await watcher.stop();
+    return watcher.summary;
+  });
+}

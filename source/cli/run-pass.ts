@@ -1,0 +1,65 @@
+import { createLogger, type Logger } from '../log.ts';
+import type { PassOptions } from '../pipeline/scan.ts';
+import { openSession, type Session } from '../pipeline/session.ts';
+import { onStopSignal } from '../pipeline/shutdown.ts';
+import type { Summary } from '../pipeline/summary.ts';
+import type { Settings } from '../settings.ts';
+import { Progress } from './progress.ts';
+
+export interface PassContext {
+  session: Session;
+  progress: Progress;
+  passOptions: PassOptions;
+  /** Resolves on the first stop signal, with its name. */
+  stopRequested: Promise<NodeJS.Signals>;
+}
+
+/**
+ * Shared frame of `scan`, `watch` and `demo`: open the session, wire progress
+ * and the stop signals, run the pass, close everything, print the summary.
+ * Returns the exit code: 0 only when no file failed.
+ */
+export async function runPass(
+  settings: Settings,
+  options: { logLevel?: string; settleMs?: number; logger?: Logger },
+  pass: (context: PassContext) => Promise<Summary>,
+): Promise<number> {
+  const logger = options.logger ?? createLogger(options.logLevel === undefined ? {} : { level: options.logLevel });
+  const session = await openSession(settings, { logger, ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }) });
+  const progress = new Progress();
+  let resolveStop!: (signal: NodeJS.Signals) => void;
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => (resolveStop = resolve));
+  const removeSignals = onStopSignal(
+    (signal) => {
+      progress.end();
+      const dropped = session.processor.stopIntake();
+      logger.info({ signal, running: session.processor.active, leftForNextRun: dropped }, 'stopping: no new files; waiting for running ones');
+      resolveStop(signal);
+    },
+    (signal) => {
+      logger.warn({ signal }, 'second stop signal: exiting now; unfinished files are taken again next run');
+      process.exit(130);
+    },
+  );
+  let summary: Summary;
+  try {
+    summary = await pass({
+      session,
+      progress,
+      stopRequested,
+      passOptions: {
+        onRecord: (record, s) => progress.update(record, s),
+        onListed: (total, already) => {
+          progress.setTotal(total);
+          logger.info({ toAnalyse: total, alreadyProcessed: already }, 'listing done');
+        },
+      },
+    });
+  } finally {
+    progress.end();
+    removeSignals();
+    await session.close();
+  }
+  process.stdout.write(`${summary.format()}\n`);
+  return summary.failed === 0 ? 0 : 1;
+}
