@@ -1,0 +1,13 @@
+/**
+ * `npm run bench`: the speed and memory targets of the core pipeline, each
+ * measured against a baseline taken in the same run on this machine.
+ */
+import os from 'node:os';
+import { main as historyLoad } from './history-load.ts';
+import { main as throughput } from './throughput.ts';
+import { main as watchLatency } from './watch-latency.ts';
+
+console.log(`broapt bench on ${os.cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}`);
+await throughput();
+await watchLatency();
+await historyLoad();

@@ -1,0 +1,47 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+/** Eight-plus MIME types, as a mixed HTTP/SMTP/FTP capture yields. */
+export const MIMES: Array<[string, string]> = [
+  ['application/pdf', 'pdf'],
+  ['application/x-dosexec', 'exe'],
+  ['application/zip', 'zip'],
+  ['application/vnd.ms-excel', 'xls'],
+  ['image/png', 'png'],
+  ['image/gif', 'gif'],
+  ['text/html', 'html'],
+  ['text/plain', 'txt'],
+  ['application/javascript', 'js'],
+  ['message/rfc822', 'eml'],
+];
+
+/** N small files named per the BroAPT convention, spread over per-MIME folders; returns their paths. */
+export async function makeDump(dump: string, n: number, offset = 0): Promise<string[]> {
+  const files: string[] = [];
+  const made = new Set<string>();
+  for (let i = offset; i < offset + n; i++) {
+    const [mime, ext] = MIMES[i % MIMES.length]!;
+    const folder = path.join(dump, mime);
+    if (!made.has(folder)) {
+      await fs.mkdir(folder, { recursive: true });
+      made.add(folder);
+    }
+    const file = path.join(folder, `HTTP-F${String(i).padStart(17, '0')}.bench-capture.${mime.replace('/', '.')}.${ext}`);
+    await fs.writeFile(file, `sample ${i}\n`);
+    files.push(file);
+  }
+  return files;
+}
+
+/** An api.yml whose every app is the same trivial report command, with workdirs that exist. */
+export async function writeTrivialApi(apiRoot: string, report = ': "$BROAPT_PATH"'): Promise<void> {
+  await fs.mkdir(path.join(apiRoot, 'example'), { recursive: true });
+  const sections = new Map<string, string[]>();
+  for (const [mime] of MIMES.slice(0, 4)) {
+    const [media, subtype] = mime.split('/') as [string, string];
+    await fs.mkdir(path.join(apiRoot, media, subtype), { recursive: true });
+    sections.set(media, [...(sections.get(media) ?? []), `  ${subtype}:\n    report: '${report}'`]);
+  }
+  const yaml = [`example:\n  report: '${report}'`, ...[...sections].map(([media, subs]) => `${media}:\n${subs.join('\n')}`)].join('\n');
+  await fs.writeFile(path.join(apiRoot, 'api.yml'), `${yaml}\n`);
+}

@@ -1,0 +1,63 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { broaptName, runCli, startCli, useWorkspace, waitFor } from './helpers/workspace.ts';
+
+const ws = useWorkspace();
+
+/** The report leaves a marker named after the file only when it ran to its end. */
+const FINISHING_APP = (seconds: number) => `
+example:
+  report: sleep ${seconds}; touch "$FINISHED/$(basename "$BROAPT_PATH")"
+`;
+
+describe('stop signals', () => {
+  for (const signal of ['SIGUSR1', 'SIGTERM'] as const) {
+    it(`${signal} stops intake, lets running files finish, marks only finished files, exits 0`, async () => {
+      const finished = path.join(ws().dir, 'finished');
+      await fs.mkdir(finished);
+      await ws().writeApi(FINISHING_APP(0.6));
+      for (let i = 0; i < 20; i++) await ws().addFile(broaptName(i, 'text/plain', 'txt'));
+      const run = startCli(['watch', '--jobs', '2'], { ...ws().env, FINISHED: finished });
+      // Wait until two files are running and at least one has finished.
+      await waitFor(async () => (await ws().readLines('dump.log')).length >= 1, 20_000, 'a first finished file');
+      run.child.kill(signal);
+      const result = await run.done;
+      expect(result.code).toBe(0);
+      const done = await ws().readLines('dump.log');
+      const markers = await fs.readdir(finished);
+      expect(done.length).toBeGreaterThanOrEqual(1);
+      expect(done.length).toBeLessThan(20);
+      // Every file in dump.log ran to its end, and every file that ran to its end is in dump.log.
+      expect(done.map((p) => path.basename(p)).sort()).toEqual(markers.sort());
+      expect(await ws().readLines('fail.log')).toEqual([]);
+    });
+  }
+});
+
+describe('crash safety', () => {
+  it('loses no file when killed with SIGKILL mid-run over 500 files', async () => {
+    await ws().writeApi(`
+example:
+  report: "true"
+`);
+    const files: string[] = [];
+    for (let i = 0; i < 500; i++) files.push(await ws().addFile(`${['text/plain', 'image/png', 'application/pdf'][i % 3]}/${broaptName(i, 'text/plain', 'txt')}`));
+    const run = startCli(['scan', '--jobs', '2'], ws().env);
+    await waitFor(async () => (await ws().readLines('dump.log')).length >= 100, 60_000, '100 finished files');
+    run.child.kill('SIGKILL');
+    await run.done;
+    const before = new Set(await ws().readLines('dump.log'));
+    expect(before.size).toBeLessThan(500);
+
+    const restart = await runCli(['scan', '--jobs', '2'], ws().env);
+    expect(restart.code).toBe(0);
+    const lines = await ws().readLines('dump.log');
+    const after = new Set(lines);
+    for (const file of files) expect(after.has(file)).toBe(true);
+    expect(after.size).toBe(500);
+    // The restart did only what was missing (plus at most the files in flight at the kill).
+    expect(lines.length - before.size).toBeLessThanOrEqual(500 - before.size + 2);
+    expect(restart.stdout).toMatch(new RegExp(`^${500 - before.size} files`));
+  });
+});
