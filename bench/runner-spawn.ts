@@ -36,15 +36,13 @@ async function perRun(runs: number, once: (i: number) => Promise<void>): Promise
 
 export async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broapt-bench-'));
-  const env = process.env as Record<string, string>;
   const runner = async (i: number) => {
     const result = await runCommand({
       phase: 'scripts',
       index: 1,
       command: 'true',
       cwd: dir,
-      env,
-      logEnv: { BROAPT_PATH: `/tmp/F${i}.bin` },
+      env: { BROAPT_PATH: `/tmp/F${i}.bin` },
       logFile: path.join(dir, 'example', `F${i}-scripts.1`),
       timeoutMs: 10_000,
       maxAttempts: 1,

@@ -3,7 +3,7 @@ import type { Entry } from '../entry/entry.ts';
 import { commandLogPath } from '../runner/api-logs.ts';
 import { runCommand } from '../runner/host.ts';
 import { succeeded, type CommandResult } from '../runner/result.ts';
-import { describeFailure } from './worker.ts';
+import { describeFailure } from './failure.ts';
 import { fileEnvironment } from './task.ts';
 
 export interface InstallOutcome {
@@ -23,7 +23,8 @@ export interface InstallContext {
  * Runs each `shared` key's `install` commands once for the whole pool. It lives
  * on the main thread, which hands files to the workers, so "once" holds across
  * every worker without locks: files of a key wait on the same promise. A failed
- * install is forgotten, so the next file of that key tries again.
+ * install is forgotten: it fails the file it ran for, and the next file of that
+ * key (including one that was waiting) tries again.
  */
 export class InstallGate {
   readonly #done = new Set<string>();
@@ -34,9 +35,9 @@ export class InstallGate {
     if (app.install.length === 0 || this.#done.has(app.shared)) return { commands: [] };
     const running = this.#running.get(app.shared);
     if (running) {
+      // Another file's install: on success this file needs none; on failure it makes its own attempt.
       const outcome = await running;
-      // Those commands were another file's; this file only learns the result.
-      return outcome.reason === undefined ? { commands: [] } : { commands: [], reason: outcome.reason };
+      return outcome.reason === undefined ? { commands: [] } : this.ensure(app, entry, context);
     }
     const promise = this.#install(app, entry, context);
     this.#running.set(app.shared, promise);
@@ -50,8 +51,7 @@ export class InstallGate {
   }
 
   async #install(app: App, entry: Entry, context: InstallContext): Promise<InstallOutcome> {
-    const logEnv = { ...app.environ, ...fileEnvironment(entry) };
-    const env = { ...(process.env as Record<string, string>), ...logEnv };
+    const env = { ...app.environ, ...fileEnvironment(entry) };
     const commands: CommandResult[] = [];
     for (const [i, command] of app.install.entries()) {
       const result = await runCommand({
@@ -60,7 +60,6 @@ export class InstallGate {
         command,
         cwd: context.workdir,
         env,
-        logEnv,
         logFile: commandLogPath(context.apiLogs, context.logFolder, entry.fuid, 'install', i + 1),
         timeoutMs: app.timeoutMs,
         maxAttempts: context.maxAttempts,

@@ -1,24 +1,20 @@
-// node:child_process rather than execa: on 2,000 `sh -c true` runs, 2 at a time, raw spawn
-// cost ~1.0-1.4 ms per run and execa ~1.5-1.6 ms. execa's extras (stream plumbing,
-// signal-exit cleanup, promise wrapping) buy nothing here: output goes to a file descriptor
-// and the timeout must kill a whole process group, which execa does not do either.
-import { spawn } from 'node:child_process';
+// Commands run through a persistent /bin/sh per thread (./launcher.ts) rather than a spawn
+// each: Node's spawn forks the whole pool process, which costs 2-3x the command itself.
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { launch, type LaunchOutcome } from './launcher.ts';
 import { succeeded, type CommandResult, type Phase } from './result.ts';
 
 export interface CommandSpec {
   /** For the result and the log name. */
   phase: Phase;
   index: number;
-  /** Run as `/bin/sh -c command`, byte for byte. */
+  /** Shell code, run by /bin/sh byte for byte, as `sh -c` would. */
   command: string;
   cwd: string;
-  /** The complete environment of the child. */
+  /** Variables added to the process environment (api.yml's and BROAPT_*); printed in the log header. */
   env: Record<string, string>;
-  /** The app-specific variables printed in the log header; never the whole environment. */
-  logEnv: Record<string, string>;
   /** API log file; missing parent folders are created. */
   logFile: string;
   /** Per attempt. */
@@ -29,17 +25,9 @@ export interface CommandSpec {
   backoffCapMs: number;
 }
 
-/** How one attempt ended. */
-interface Outcome {
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  error?: string;
-}
+type Outcome = LaunchOutcome;
 
 const BACKOFF_BASE_MS = 250;
-// Longer delays make setTimeout fire at once, which would turn a huge timeout into none.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 // Values safe to print bare in the `# env:` header (the characters shlex.quote leaves alone).
 const BARE_VALUE = /^[\w@%+=:,./-]+$/;
 
@@ -80,90 +68,43 @@ function checkSpec(spec: CommandSpec): void {
 }
 
 /**
- * One attempt: one header/footer block in the log. File operations are synchronous on purpose:
- * they are tiny, and the async versions would queue on libuv's small thread pool, which every
- * Piscina worker of the process shares.
+ * One attempt: one header/footer block in the log. The launcher writes the header and
+ * the output; the footer is written here, where the outcome is known. File operations
+ * are synchronous on purpose: they are tiny, and the async versions would queue on
+ * libuv's small thread pool, which every Piscina worker of the process shares.
  */
 async function runAttempt(spec: CommandSpec): Promise<Outcome> {
-  let fd: number;
   try {
-    fs.mkdirSync(path.dirname(spec.logFile), { recursive: true });
+    ensureFolder(path.dirname(spec.logFile));
+  } catch (error) {
+    return { exitCode: null, signal: null, timedOut: false, error: `cannot create the log folder of ${spec.logFile} (${(error as Error).message})` };
+  }
+  const outcome = await launch({ command: spec.command, cwd: spec.cwd, env: spec.env, logFile: spec.logFile, header: header(spec), timeoutMs: spec.timeoutMs });
+  try {
     // 'a+' rather than 'a' so the footer can check whether the output ended its last line.
-    fd = fs.openSync(spec.logFile, 'a+');
-  } catch (error) {
-    return failure(error, `cannot open log file ${spec.logFile}`);
-  }
-  try {
-    fs.writeSync(fd, header(spec));
-    const outcome = await spawnInGroup(spec, fd).catch((error: unknown) => failure(error, spawnFailure(error, spec.cwd)));
-    fs.writeSync(fd, `${endsLine(fd) ? '' : '\n'}# exit: ${describe(outcome, spec.timeoutMs)}\n# close: ${ctime(new Date())}\n`);
-    return outcome;
-  } catch (error) {
-    return failure(error, `cannot write log file ${spec.logFile}`);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/**
- * The child leads its own process group, so the timeout can SIGKILL everything it started.
- * The group is also killed when the leader exits normally: an analyzer of malware that leaves
- * a daemon behind (`sleep 1000 &`) must not outlive its command, and nothing it started may
- * keep writing to the log. SIGKILL is final once kill(2) returns; orphans it leaves become
- * zombies of init, which reaps them. A process that calls setsid() leaves the group and
- * escapes this; containing that is the sandbox's job, not the runner's.
- */
-function spawnInGroup(spec: CommandSpec, fd: number): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', spec.command], {
-      cwd: spec.cwd,
-      env: spec.env,
-      stdio: ['ignore', fd, fd],
-      detached: true,
-    });
-    const pid = child.pid;
-    if (pid === undefined) {
-      // Node reports why the start failed on the next tick.
-      child.once('error', reject);
-      return;
+    const fd = fs.openSync(spec.logFile, 'a+');
+    try {
+      fs.writeSync(fd, `${endsLine(fd) ? '' : '\n'}# exit: ${describe(outcome, spec.timeoutMs)}\n# close: ${ctime(new Date())}\n`);
+    } finally {
+      fs.closeSync(fd);
     }
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(pid);
-    }, Math.min(spec.timeoutMs, MAX_TIMER_MS));
-    child.once('exit', (exitCode, signal) => {
-      clearTimeout(timer);
-      killGroup(pid);
-      resolve({ exitCode, signal, timedOut });
-    });
-  });
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // ESRCH: the group is already empty, the usual case. EPERM: a member became setuid; nothing more can be done.
+  } catch (error) {
+    return outcome.error === undefined ? { ...outcome, error: `cannot write log file ${spec.logFile} (${(error as Error).message})` } : outcome;
   }
+  return outcome;
 }
 
-/** Turn a system error into an outcome; anything else is a bug and propagates. */
-function failure(error: unknown, what: string | undefined): Outcome {
-  if (!(error instanceof Error) || typeof (error as NodeJS.ErrnoException).errno !== 'number') throw error;
-  return { exitCode: null, signal: null, timedOut: false, error: what === undefined ? error.message : `${what} (${error.message})` };
-}
+/** Log folders already made by this thread: one per MIME type, asked for once per command. */
+const madeFolders = new Set<string>();
 
-/** Node blames `/bin/sh` when the working directory is the problem; say which it is. */
-function spawnFailure(error: unknown, cwd: string): string | undefined {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT' && !fs.existsSync(cwd)) return `working directory ${cwd} does not exist`;
-  if (code === 'ENOTDIR') return `working directory ${cwd} is not a folder`;
-  return undefined;
+function ensureFolder(folder: string): void {
+  if (madeFolders.has(folder)) return;
+  fs.mkdirSync(folder, { recursive: true });
+  madeFolders.add(folder);
 }
 
 function header(spec: CommandSpec): string {
-  const env = Object.entries(spec.logEnv).map(([key, value]) => `${key}=${BARE_VALUE.test(value) ? value : JSON.stringify(value)}`);
+  const env = Object.entries(spec.env).map(([key, value]) => `${key}=${BARE_VALUE.test(value) ? value : JSON.stringify(value)}`);
   return `# open: ${ctime(new Date())}\n# cwd: ${spec.cwd}\n${['# env:', ...env].join(' ')}\n# args: ${spec.command}\n`;
 }
 
