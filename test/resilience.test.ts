@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,3 +62,43 @@ example:
     expect(restart.stdout).toMatch(new RegExp(`^${500 - before.size} files`));
   });
 });
+
+describe('a second stop signal', () => {
+  it('exits at once and kills the commands still running', async () => {
+    const pids = path.join(ws().dir, 'pids');
+    await fs.mkdir(pids);
+    await ws().writeApi(`
+example:
+  report: echo $$ > "$PIDS/$(basename "$BROAPT_PATH")"; sleep 60
+`);
+    for (let i = 0; i < 4; i++) await ws().addFile(broaptName(i, 'text/plain', 'txt'));
+    const run = startCli(['scan', '--jobs', '2'], { ...ws().env, PIDS: pids });
+    await waitFor(async () => (await fs.readdir(pids)).length === 2, 20_000, 'two running commands');
+    run.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    run.child.kill('SIGTERM');
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    const running = await Promise.all((await fs.readdir(pids)).map(async (f) => Number(await fs.readFile(path.join(pids, f), 'utf8'))));
+    // SIGKILLed: gone (init may take a moment to reap them).
+    await waitFor(() => running.every((pid) => !isAlive(pid)), 10_000, 'the commands to die');
+    expect(await ws().readLines('dump.log')).toEqual([]);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readState(pid).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+function readState(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '';
+  } catch {
+    return 'Z';
+  }
+}

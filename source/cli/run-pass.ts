@@ -37,7 +37,8 @@ export async function runPass(
       resolveStop(signal);
     },
     (signal) => {
-      logger.warn({ signal }, 'second stop signal: exiting now; unfinished files are taken again next run');
+      logger.warn({ signal }, 'second stop signal: killing running commands and exiting; unfinished files are taken again next run');
+      session.killRunning();
       process.exit(130);
     },
   );

@@ -7,7 +7,7 @@ import type { AppendLog } from '../history/append-log.ts';
 import type { History } from '../history/history.ts';
 import type { Logger } from '../log.ts';
 import { InstallGate } from '../pool/install.ts';
-import type { FilePool } from '../pool/pool.ts';
+import { TASKS_PER_WORKER, type FilePool } from '../pool/pool.ts';
 import type { Task } from '../pool/task.ts';
 import type { CommandResult } from '../runner/result.ts';
 import type { Settings } from '../settings.ts';
@@ -73,6 +73,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   /** Stop taking files and forget the queued ones; files already running finish. */
   stopIntake(): number {
     this.#accepting = false;
+    this.#o.pool.stop();
     const dropped = this.#queue.splice(0);
     for (const file of dropped) this.#known.delete(file);
     this.#checkIdle();
@@ -86,7 +87,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   }
 
   #pump(): void {
-    while (this.#active < this.#o.settings.jobs && this.#queue.length > 0) {
+    while (this.#active < this.#o.settings.jobs * TASKS_PER_WORKER && this.#queue.length > 0) {
       const file = this.#queue.shift()!;
       this.#active++;
       this.#run(file)
@@ -108,7 +109,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   async #run(file: string): Promise<void> {
     const started = performance.now();
     const settled = !this.#o.settleMs || (await whenSettled(file, this.#o.settleMs));
-    const kind = settled ? await inspect(file) : 'missing';
+    const kind = settled ? inspect(file) : 'missing';
     if (kind !== 'file') {
       const reason = kind === 'directory' ? 'not a regular file' : kind;
       this.#o.logger.warn({ path: file, reason }, 'skipped: only regular files are analysed');
@@ -119,13 +120,21 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     try {
       entry = await makeEntry(file);
     } catch (error) {
-      this.#finish(started, failedRead(file, error));
+      this.#finish(started, failedRead(file, error, 'cannot read the file'));
       return;
     }
-    this.#finish(started, await this.#analyse(entry));
+    let analysed;
+    try {
+      analysed = await this.#analyse(entry);
+    } catch (error) {
+      // A bug must not leave the file in limbo (neither done nor failed), where every restart would trip on it again.
+      analysed = failedRead(file, error, 'internal error while analysing the file, please report it');
+    }
+    // Given back by a stopping pool before it started: the next run takes it.
+    if (analysed !== undefined) this.#finish(started, analysed);
   }
 
-  async #analyse(entry: Entry): Promise<Omit<FileRecord, 'time' | 'durationMs'>> {
+  async #analyse(entry: Entry): Promise<Omit<FileRecord, 'time' | 'durationMs'> | undefined> {
     const { settings, config } = this.#o;
     const match = matchApp(config, entry.mime);
     const app = match.app;
@@ -167,6 +176,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       backoffCapMs: context.backoffCapMs,
     };
     const outcome = await this.#o.pool.run(task);
+    if (outcome.cancelled) return undefined;
     const commands = [...install.commands, ...outcome.commands];
     if (outcome.reason !== undefined) return failed(outcome.reason, commands);
     return { ...base, status: 'done', commands };
@@ -181,7 +191,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   }
 }
 
-function failedRead(file: string, error: unknown): Omit<FileRecord, 'time' | 'durationMs'> {
+function failedRead(file: string, error: unknown, what: string): Omit<FileRecord, 'time' | 'durationMs'> {
   return {
     path: file,
     fuid: '',
@@ -191,7 +201,7 @@ function failedRead(file: string, error: unknown): Omit<FileRecord, 'time' | 'du
     app: '',
     matchedBy: 'default',
     status: 'failed',
-    reason: `cannot read the file: ${error instanceof Error ? error.message : String(error)}`,
+    reason: `${what}: ${error instanceof Error ? error.message : String(error)}`,
     commands: [],
   };
 }

@@ -20,6 +20,8 @@ export interface Session {
   ownFolders: string[];
   /** Flush history and records, stop the pool. Call once, after the processor is idle. */
   close(): Promise<void>;
+  /** For an exit that cannot wait: kill every command still running. */
+  killRunning(): void;
 }
 
 /** Everything one run needs, opened in the order that fails fastest on a user mistake (api.yml first). */
@@ -38,6 +40,7 @@ export async function openSession(settings: Settings, options: { logger?: Logger
     processor,
     logger,
     ownFolders: [settings.logsPath, settings.apiLogs],
+    killRunning: () => pool.killRunning(),
     async close() {
       await pool.close();
       await records.close();

@@ -1,20 +1,44 @@
 import { Piscina } from 'piscina';
+import { killAllLaunchers, useLauncherRegistry } from '../runner/launcher.ts';
 import type { Task } from './task.ts';
 import type { TaskOutcome } from './worker.ts';
 
-/** The worker pool: `jobs` threads, one file each at a time, so `jobs` is the number of files analysed at once. */
+/** Files a worker holds: the one it runs and the next, so hand-over latency hides behind a running command. */
+export const TASKS_PER_WORKER = 2;
+
+/**
+ * The worker pool: `jobs` threads, each running one file's commands at a time,
+ * so `jobs` is the number of files analysed at once. Each worker also holds the
+ * next file ready; `stop()` makes workers give such files back untouched.
+ */
 export class FilePool {
   readonly #piscina: Piscina<Task, TaskOutcome>;
+  readonly #stop = new Int32Array(new SharedArrayBuffer(4));
+  /** Launcher groups of the workers (one each at a time) and of the main thread's installs. */
+  readonly #launchers: Int32Array;
 
   constructor(jobs: number) {
+    this.#launchers = new Int32Array(new SharedArrayBuffer(4 * (jobs + 16)));
+    useLauncherRegistry(this.#launchers);
     this.#piscina = new Piscina<Task, TaskOutcome>({
       filename: new URL('./worker.ts', import.meta.url).href,
       minThreads: jobs,
       maxThreads: jobs,
-      concurrentTasksPerWorker: 1,
+      concurrentTasksPerWorker: TASKS_PER_WORKER,
       // Workers only wait on child processes; keep them for the life of the pool.
       idleTimeout: Number.POSITIVE_INFINITY,
+      workerData: { stop: this.#stop, launchers: this.#launchers },
     });
+  }
+
+  /** From now on, files not yet started come back `cancelled`. */
+  stop(): void {
+    Atomics.store(this.#stop, 0, 1);
+  }
+
+  /** Kill every command still running, for an exit that cannot wait for them. */
+  killRunning(): void {
+    killAllLaunchers(this.#launchers);
   }
 
   run(task: Task): Promise<TaskOutcome> {

@@ -1,23 +1,40 @@
+import { workerData } from 'piscina';
 import { commandLogPath } from '../runner/api-logs.ts';
 import { runCommand } from '../runner/host.ts';
+import { useLauncherRegistry } from '../runner/launcher.ts';
 import { succeeded, type CommandResult, type Phase } from '../runner/result.ts';
+import { describeFailure } from './failure.ts';
 import { fileEnvironment, type Task } from './task.ts';
 
 export interface TaskOutcome {
   commands: CommandResult[];
   /** Set when a command failed for good: the file is then a failure. */
   reason?: string;
+  /** The pool was stopping before this file started: nothing ran, nothing is recorded. */
+  cancelled?: true;
+}
+
+const shared = workerData as { stop: Int32Array; launchers: Int32Array };
+const stopFlag = shared.stop;
+useLauncherRegistry(shared.launchers);
+
+/** Tasks of this thread run one after another: the pool's concurrency is one file per worker. */
+let previous: Promise<unknown> = Promise.resolve();
+
+export default function processTask(task: Task): Promise<TaskOutcome> {
+  const outcome = previous.then(() => (Atomics.load(stopFlag, 0) === 1 ? { commands: [], cancelled: true as const } : runApp(task)));
+  previous = outcome.catch(() => undefined);
+  return outcome;
 }
 
 /**
- * Piscina worker: runs an app's `scripts` in order, then its `report`, and
- * stops at the first command that fails after its retries. A failing app is
- * data in the outcome; nothing here throws for it.
+ * Runs an app's `scripts` in order, then its `report`, and stops at the first
+ * command that fails after its retries. A failing app is data in the outcome;
+ * nothing here throws for it.
  */
-export default async function processTask(task: Task): Promise<TaskOutcome> {
+async function runApp(task: Task): Promise<TaskOutcome> {
   const { entry, plan } = task;
-  const logEnv = { ...plan.environ, ...fileEnvironment(entry) };
-  const env = { ...(process.env as Record<string, string>), ...logEnv };
+  const env = { ...plan.environ, ...fileEnvironment(entry) };
   const steps: Array<[Phase, number, string]> = [
     ...plan.scripts.map((command, i): [Phase, number, string] => ['scripts', i + 1, command]),
     ['report', 1, plan.report],
@@ -30,7 +47,6 @@ export default async function processTask(task: Task): Promise<TaskOutcome> {
       command,
       cwd: plan.workdir,
       env,
-      logEnv,
       logFile: commandLogPath(task.apiLogs, plan.logFolder, entry.fuid, phase, index),
       timeoutMs: plan.timeoutMs,
       maxAttempts: task.maxAttempts,
@@ -40,13 +56,4 @@ export default async function processTask(task: Task): Promise<TaskOutcome> {
     if (!succeeded(result)) return { commands, reason: describeFailure(plan.key, result) };
   }
   return { commands };
-}
-
-export function describeFailure(app: string, result: CommandResult): string {
-  const what = `${app} ${result.phase}.${result.index} (${JSON.stringify(result.command)})`;
-  const after = `after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`;
-  if (result.error !== undefined) return `${what} could not start: ${result.error}; see ${result.log}`;
-  if (result.timedOut) return `${what} timed out ${after}; raise \`timeout\` in api.yml if it needs longer; see ${result.log}`;
-  if (result.signal) return `${what} was killed by ${result.signal} ${after}; see ${result.log}`;
-  return `${what} exited ${result.exitCode} ${after}; see ${result.log}`;
 }
