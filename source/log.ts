@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -11,6 +11,8 @@ export function createLogger(options: { level?: string; pretty?: boolean } = {})
   const level = options.level ?? process.env.BROAPT_LOG_LEVEL ?? 'info';
   const usePretty = options.pretty ?? process.stderr.isTTY === true;
   if (usePretty) {
+    // Loaded only for a terminal: machines (and start-up time) do without it.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
     return pino({ level }, pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' }));
   }
   return pino({ level, base: undefined }, pino.destination({ dest: 2, sync: true }));

@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { BroaptError } from '../errors.ts';
-import { demoCommand, DEMO_HELP } from './commands/demo.ts';
-import { explainCommand, EXPLAIN_HELP } from './commands/explain.ts';
-import { scanCommand, SCAN_HELP } from './commands/scan.ts';
-import { watchCommand, WATCH_HELP } from './commands/watch.ts';
+interface Command {
+  run: (args: string[]) => Promise<number>;
+  help: string;
+}
 
-const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help: string; summary: string }> = {
-  scan: { run: scanCommand, help: SCAN_HELP, summary: 'analyse files and folders once, then print a summary' },
-  watch: { run: watchCommand, help: WATCH_HELP, summary: 'analyse the dump folder and every file that appears in it' },
-  explain: { run: explainCommand, help: EXPLAIN_HELP, summary: 'show what would run for each file, and why' },
-  demo: { run: demoCommand, help: DEMO_HELP, summary: 'generate sample files and an api.yml, and run the whole pipeline' },
+// Each command loads its own modules only when it runs: start-up time is paid on every scan.
+const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  scan: { load: () => import('./commands/scan.ts'), summary: 'analyse files and folders once, then print a summary' },
+  watch: { load: () => import('./commands/watch.ts'), summary: 'analyse the dump folder and every file that appears in it' },
+  explain: { load: () => import('./commands/explain.ts'), summary: 'show what would run for each file, and why' },
+  demo: { load: () => import('./commands/demo.ts'), summary: 'generate sample files and an api.yml, and run the whole pipeline' },
 };
 
 function version(): string {
@@ -36,20 +37,21 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     const topic = name === 'help' ? args[0] : undefined;
-    process.stdout.write(topic && COMMANDS[topic] ? COMMANDS[topic].help : MAIN_HELP);
+    const command = topic === undefined ? undefined : COMMANDS[topic];
+    process.stdout.write(command ? (await command.load()).help : MAIN_HELP);
     return 0;
   }
   if (name === '--version' || name === '-V') {
     process.stdout.write(`broapt ${version()}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const entry = COMMANDS[name];
+  if (!entry) {
     process.stderr.write(`broapt: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}. Run \`broapt --help\`.\n`);
     return 2;
   }
   try {
-    return await command.run(args);
+    return await (await entry.load()).run(args);
   } catch (error) {
     if (error instanceof BroaptError) {
       process.stderr.write(`broapt ${name}: ${error.message}\n`);

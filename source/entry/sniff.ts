@@ -1,7 +1,5 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { execa } from 'execa';
-import { fileTypeFromFile } from 'file-type';
 import { BroaptError } from '../errors.ts';
 
 const UNKNOWN_MIME = 'application/octet-stream';
@@ -18,6 +16,8 @@ const MIME_SHAPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
  */
 export async function sniffMime(filePath: string): Promise<string> {
   await assertRegularFile(filePath);
+  // Loaded on first use: names in the BroAPT convention never need sniffing, and start-up time counts.
+  const { fileTypeFromFile } = await import('file-type');
   const signature = await fileTypeFromFile(filePath);
   if (signature) return signature.mime.toLowerCase();
   return (await libmagicMime(filePath)) ?? UNKNOWN_MIME;
@@ -44,6 +44,7 @@ async function assertRegularFile(filePath: string): Promise<void> {
 }
 
 async function libmagicMime(filePath: string): Promise<string | undefined> {
+  const { execa } = await import('execa');
   const result = await execa('file', ['--brief', '--mime-type', '--no-dereference', '--', filePath], {
     timeout: LIBMAGIC_TIMEOUT_MS,
     stdin: 'ignore',

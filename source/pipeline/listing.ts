@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -9,11 +10,16 @@ export interface Listing {
   skipped: Array<{ path: string; reason: SkipReason }>;
 }
 
-/** What kind of thing is at `file`, never following a symbolic link. */
-export async function inspect(file: string): Promise<'file' | 'directory' | SkipReason> {
+/**
+ * What kind of thing is at `file`, never following a symbolic link. Synchronous
+ * on purpose: it runs for every file on the main thread, an lstat of a name just
+ * listed is served from the kernel's cache, and the async form would cost a trip
+ * through libuv's thread pool.
+ */
+export function inspect(file: string): 'file' | 'directory' | SkipReason {
   let stat;
   try {
-    stat = await fs.lstat(file);
+    stat = lstatSync(file);
   } catch {
     return 'missing';
   }
@@ -50,7 +56,7 @@ export async function listFiles(roots: string[], exclude: string[] = []): Promis
   };
   for (const root of roots) {
     const full = path.resolve(root);
-    const kind = await inspect(full);
+    const kind = inspect(full);
     if (kind === 'directory') await walk(full);
     else if (kind === 'file') listing.files.push(full);
     else listing.skipped.push({ path: full, reason: kind });

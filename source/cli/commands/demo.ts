@@ -10,7 +10,7 @@ import { resolveSettings } from '../../settings.ts';
 import { parse } from '../options.ts';
 import { runPass } from '../run-pass.ts';
 
-export const DEMO_HELP = `Usage: broapt demo [--dir DIR] [--jobs N]
+export const help = `Usage: broapt demo [--dir DIR] [--jobs N]
 
 Generates a small dump of realistic files (PDF with JavaScript, Office, images,
 ZIP, HTML with a hidden iframe, obfuscated JavaScript, the EICAR test file, an
@@ -36,10 +36,10 @@ async function readElf(): Promise<Buffer | undefined> {
   return undefined;
 }
 
-export async function demoCommand(args: string[]): Promise<number> {
+export async function run(args: string[]): Promise<number> {
   const { values } = parse('demo', args, { dir: { type: 'string' }, jobs: { type: 'string', short: 'j' }, help: { type: 'boolean', short: 'h' } }, false);
   if (values.help) {
-    process.stdout.write(DEMO_HELP);
+    process.stdout.write(help);
     return 0;
   }
   const dir = path.resolve(values.dir ?? 'demo-run');

@@ -4,7 +4,7 @@ import { listFiles } from '../../pipeline/listing.ts';
 import { lookup, type Lookup } from '../../pipeline/lookup.ts';
 import { parse, SETTING_OPTIONS, settingsFrom } from '../options.ts';
 
-export const EXPLAIN_HELP = `Usage: broapt explain [--json] [--api-root DIR] PATH...
+export const help = `Usage: broapt explain [--json] [--api-root DIR] PATH...
 
 Shows, for each file, what broapt would do with it, without running anything:
 the entry parsed from its name (fuid, protocol, pcap, MIME, extension), the MIME
@@ -18,10 +18,10 @@ Options:
   --api-root DIR      BROAPT_API_ROOT: folder holding api.yml [the shipped apps/]
 `;
 
-export async function explainCommand(args: string[]): Promise<number> {
+export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parse('explain', args, { ...SETTING_OPTIONS, json: { type: 'boolean' } });
   if (values.help) {
-    process.stdout.write(EXPLAIN_HELP);
+    process.stdout.write(help);
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('broapt explain needs at least one PATH; run `broapt explain --help`.');

@@ -2,7 +2,7 @@ import { scanPaths } from '../../pipeline/scan.ts';
 import { parse, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
 import { runPass } from '../run-pass.ts';
 
-export const SCAN_HELP = `Usage: broapt scan [options] [PATH...]
+export const help = `Usage: broapt scan [options] [PATH...]
 
 Analyse files and folders once: every regular file not yet in the history
 (dump.log; fail.log too unless --retry-failed) goes to the app api.yml assigns
@@ -21,10 +21,10 @@ Examples:
   BROAPT_API_ROOT=/etc/broapt broapt scan --jobs 4 /srv/zeek/extract_files
 `;
 
-export async function scanCommand(args: string[]): Promise<number> {
+export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parse('scan', args, SETTING_OPTIONS);
   if (values.help) {
-    process.stdout.write(SCAN_HELP);
+    process.stdout.write(help);
     return 0;
   }
   const settings = settingsFrom(values);

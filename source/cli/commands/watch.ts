@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.ts';
 import { parse, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
 import { runPass } from '../run-pass.ts';
 
-export const WATCH_HELP = `Usage: broapt watch [options] [DUMP_PATH]
+export const help = `Usage: broapt watch [options] [DUMP_PATH]
 
 The app loop: analyse what the dump folder holds minus the history, then every
 file that appears in it (written, moved in with mv, or in a new subfolder) once
@@ -17,10 +17,10 @@ Options:
 ${SETTING_HELP}
 `;
 
-export async function watchCommand(args: string[]): Promise<number> {
+export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parse('watch', args, { ...SETTING_OPTIONS, 'settle-time': { type: 'string' } });
   if (values.help) {
-    process.stdout.write(WATCH_HELP);
+    process.stdout.write(help);
     return 0;
   }
   if (positionals.length > 1) throw new UsageError('broapt watch takes one DUMP_PATH; run `broapt watch --help`.');
