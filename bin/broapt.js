@@ -1,11 +1,20 @@
 #!/usr/bin/env node
-// broapt runs its TypeScript sources directly through Node's type stripping
-// (Node >= 22.18 or 23.6). Say so plainly on an older Node instead of failing
-// on the first type annotation.
+// broapt runs its TypeScript sources directly through Node's type stripping, on by
+// default from Node 22.18 and 23.6. Node 22.12 to 22.17 has it behind a flag: run
+// again with the flag (pool workers inherit it). Older Nodes get a plain message
+// instead of a failure on the first type annotation.
+import { spawnSync } from 'node:child_process';
+
 if (!process.features.typescript) {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major > 22 || (major === 22 && minor >= 12)) {
+    const flags = ['--experimental-strip-types', '--disable-warning=ExperimentalWarning'];
+    const again = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+    process.exit(again.status ?? 1);
+  }
   process.stderr.write(
-    `broapt needs Node.js 24 (this is ${process.version}). Run it through npm, which uses the Node 24 ` +
-      'the project installs: `npm run broapt -- <command>` or `npx broapt <command>`.\n',
+    `broapt needs Node.js 22.12 or later, 24 recommended (this is ${process.version}). Run it through npm, ` +
+      'which uses the Node 24 the project installs: `npm run broapt -- <command>` or `npx broapt <command>`.\n',
   );
   process.exit(2);
 }

@@ -26,6 +26,8 @@ export interface Settings {
   timeout: number;
   /** Take files listed in fail.log again (--retry-failed). */
   retryFailed: boolean;
+  /** Seconds a file must stay untouched before watch takes it (BROAPT_SETTLE_TIME, --settle-time). */
+  settleTime: number;
 }
 
 /** Values given on the command line, by their Settings name; undefined means "not given". */
@@ -71,5 +73,6 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     maxRetry: number(pick(flags.maxRetry, '--max-retry', env, ['BROAPT_MAX_RETRY']), 3, { integer: true, min: 1 }),
     timeout: number(pick(flags.timeout, '--timeout', env, ['BROAPT_TIMEOUT']), 300, { integer: false, min: 0.001 }),
     retryFailed: flags.retryFailed === true,
+    settleTime: number(pick(flags.settleTime, '--settle-time', env, ['BROAPT_SETTLE_TIME']), 0.5, { integer: false, min: 0 }),
   };
 }

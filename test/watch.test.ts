@@ -51,3 +51,19 @@ example:
     expect(seen.some((l) => l.startsWith(path.basename(old)))).toBe(false);
   });
 });
+
+describe('broapt watch exit status', () => {
+  it('exits 0 after a drain even when files failed: they are in fail.log', async () => {
+    await ws().writeApi(`
+example:
+  report: exit 4
+`);
+    await ws().addFile(broaptName(1, 'text/plain', 'txt'));
+    const run = startCli(['watch', '--max-retry', '1'], ws().env);
+    await waitFor(async () => (await ws().readLines('fail.log')).length === 1, 20_000, 'the failure');
+    run.child.kill('SIGUSR1');
+    const result = await run.done;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('0 done, 1 failed');
+  });
+});

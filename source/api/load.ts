@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
+import { MEDIA_TYPES } from '../entry/entry.ts';
 import { ConfigError, type SourcePosition } from '../errors.ts';
 import type { ApiConfig, App } from './app.ts';
 import { expandVars } from './expand.ts';
@@ -14,7 +15,6 @@ export interface LoadOptions {
 }
 
 /** IANA top-level media types; `x-…` names are accepted besides. */
-const MEDIA_TYPES = ['application', 'audio', 'font', 'haptics', 'image', 'message', 'model', 'multipart', 'text', 'video'];
 const TOP_KEYS = ['environment', 'example', ...MEDIA_TYPES];
 const APP_KEYS = ['workdir', 'environ', 'install', 'scripts', 'scanner', 'report', 'remote', 'shared', 'timeout'];
 /** RFC 2045 token characters, plus the glob syntax `?`, `[`, `]` and `\`. */
@@ -135,7 +135,7 @@ class Reader {
         if (!isNull(this.deref(entry.value, 'example'))) {
           example = this.app(entry.value, entry.key, 'example', { key: 'example', mediaType: 'example', pattern: '', isGlob: false });
         }
-      } else if (MEDIA_TYPES.includes(media) || EXTENSION_MEDIA.test(media)) this.section(media, entry, apps);
+      } else if ((MEDIA_TYPES as readonly string[]).includes(media) || EXTENSION_MEDIA.test(media)) this.section(media, entry, apps);
       else {
         const hint = APP_KEYS.includes(entry.name) ? ' App keys go under `example` or a subtype, e.g. `application.pdf.report`.' : suggest(entry.name, TOP_KEYS);
         this.fail('E_API_UNKNOWN_MEDIA', `\`${entry.name}\` is not a top-level key: expected ${TOP_KEYS.join(', ')} or an x-… media type.${hint}`, entry.name, entry.key);

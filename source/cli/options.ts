@@ -60,5 +60,6 @@ export function settingsFrom(values: Record<string, string | boolean | undefined
     maxRetry: values['max-retry'],
     timeout: values.timeout,
     retryFailed: values['retry-failed'],
+    settleTime: values['settle-time'],
   });
 }

@@ -17,11 +17,12 @@ export interface PassContext {
 /**
  * Shared frame of `scan`, `watch` and `demo`: open the session, wire progress
  * and the stop signals, run the pass, close everything, print the summary.
- * Returns the exit code: 0 only when no file failed.
+ * Returns the exit code: 0 only when no file failed, unless told that
+ * failures are not the caller's exit status (watch: they are in fail.log).
  */
 export async function runPass(
   settings: Settings,
-  options: { logLevel?: string; settleMs?: number; logger?: Logger },
+  options: { logLevel?: string | undefined; settleMs?: number; logger?: Logger; exitOnFailures?: boolean },
   pass: (context: PassContext) => Promise<Summary>,
 ): Promise<number> {
   const logger = options.logger ?? createLogger(options.logLevel === undefined ? {} : { level: options.logLevel });
@@ -62,5 +63,5 @@ export async function runPass(
     await session.close();
   }
   process.stdout.write(`${summary.format()}\n`);
-  return summary.failed === 0 ? 0 : 1;
+  return summary.failed === 0 || options.exitOnFailures === false ? 0 : 1;
 }

@@ -1,3 +1,6 @@
+/** The top-level media types IANA registers (RFC 6838 §4.2, and `haptics` since), `example` aside. */
+export const MEDIA_TYPES = ['application', 'audio', 'font', 'haptics', 'image', 'message', 'model', 'multipart', 'text', 'video'] as const;
+
 /** A MIME type as BroAPT splits it: `application/vnd.ms-excel` → media `application`, subtype `vnd.ms-excel`. */
 export interface Mime {
   mediaType: string;

@@ -1,4 +1,4 @@
-import { mimeOf, type Mime } from './entry.ts';
+import { MEDIA_TYPES, mimeOf, type Mime } from './entry.ts';
 
 /** What a file name says about the file; see docs/naming.md for the rules. */
 export interface ParsedName {
@@ -11,19 +11,8 @@ export interface ParsedName {
   extension: string | null;
 }
 
-/** The top-level media types IANA registers (RFC 6838 §4.2). */
-const REGISTERED_MEDIA_TYPES = new Set([
-  'application',
-  'audio',
-  'example',
-  'font',
-  'image',
-  'message',
-  'model',
-  'multipart',
-  'text',
-  'video',
-]);
+/** Registered top-level types, `example` included: the reference's regex lists it too. */
+const REGISTERED_MEDIA_TYPES = new Set<string>([...MEDIA_TYPES, 'example']);
 
 /** Unregistered `x-` top-level types, e.g. `x-world/x-vrml`. */
 const EXPERIMENTAL_MEDIA_TYPE = /^x-[a-z0-9]/i;

@@ -18,6 +18,9 @@ ELF served as a GIF, ...) named as BroAPT's Zeek scripts name them, writes a
 matching api.yml, and runs the whole pipeline on the embedded default (no
 Redis, no containers), printing what happened to each file.
 
+The demo keeps everything under its own folder, so the BROAPT_* path variables
+do not apply to it.
+
 Options:
   --dir DIR     where to put dump/, api/ and logs/ (emptied first) [./demo-run]
   -j, --jobs N  files analysed at once [CPU count]

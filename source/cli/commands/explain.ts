@@ -16,10 +16,19 @@ Options:
   --json              one JSON object per file and line, with at least fuid,
                       protocol, pcap, mime, extension and app (the matched key)
   --api-root DIR      BROAPT_API_ROOT: folder holding api.yml [the shipped apps/]
+  --timeout SEC       BROAPT_TIMEOUT: per-command timeout when api.yml sets none [300]
+
+Exit status: 0, or 1 when a PATH was skipped (a link, FIFO or missing file),
+2 for a usage or api.yml error.
 `;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parse('explain', args, { ...SETTING_OPTIONS, json: { type: 'boolean' } });
+  const { values, positionals } = parse('explain', args, {
+    'api-root': SETTING_OPTIONS['api-root'],
+    timeout: SETTING_OPTIONS.timeout,
+    json: { type: 'boolean' },
+    help: SETTING_OPTIONS.help,
+  });
   if (values.help) {
     process.stdout.write(help);
     return 0;

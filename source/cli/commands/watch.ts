@@ -9,7 +9,8 @@ The app loop: analyse what the dump folder holds minus the history, then every
 file that appears in it (written, moved in with mv, or in a new subfolder) once
 it has stopped growing. Runs until SIGUSR1 (as the reference), SIGTERM or
 SIGINT: then it takes no new file, lets running files finish, flushes the
-history and exits 0.
+history and exits 0 (failed files are in fail.log; a second signal kills the
+running commands and exits 130 at once). Exit 2 for a usage or api.yml error.
 
 Options:
   --settle-time SEC   BROAPT_SETTLE_TIME   a file is taken once untouched this long [0.5]
@@ -25,10 +26,8 @@ export async function run(args: string[]): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError('broapt watch takes one DUMP_PATH; run `broapt watch --help`.');
   const settings = settingsFrom({ ...values, 'dump-path': positionals[0] ?? values['dump-path'] });
-  const settleRaw = values['settle-time'] ?? process.env.BROAPT_SETTLE_TIME ?? '0.5';
-  const settle = Number(settleRaw);
-  if (!Number.isFinite(settle) || settle < 0) throw new UsageError(`--settle-time ${JSON.stringify(settleRaw)} is not valid: give seconds, at least 0.`, 'E_SETTING');
-  return runPass(settings, { logLevel: values['log-level'], settleMs: settle * 1000 }, async ({ session, passOptions, stopRequested }) => {
+  const options = { logLevel: values['log-level'], settleMs: settings.settleTime * 1000, exitOnFailures: false };
+  return runPass(settings, options, async ({ session, passOptions, stopRequested }) => {
     const watcher = await watchFolder(session, settings.dumpPath, passOptions);
     session.logger.info({ dumpPath: settings.dumpPath, history: session.history.size }, 'watching; send SIGUSR1, SIGTERM or SIGINT to stop');
     await stopRequested;
