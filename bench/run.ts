@@ -10,4 +10,5 @@ import { main as watchLatency } from './watch-latency.ts';
 console.log(`broapt bench on ${os.cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}`);
 await throughput();
 await watchLatency();
+console.log('\n(3) History: load time and memory of a 1,000,000-line dump.log');
 await historyLoad();

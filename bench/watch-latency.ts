@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { makeDump, writeTrivialApi } from './workload.ts';
 
 const BIN = fileURLToPath(new URL('../bin/broapt.js', import.meta.url));
-const SETTLE = '0.25';
 
 async function writeHistory(file: string, dump: string, entries: number): Promise<void> {
   const handle = await fs.open(file, 'w');
@@ -44,7 +43,7 @@ async function linesAfter(file: string, from: number): Promise<number> {
  * depend on the history's size (the reference rereads and scans it per file).
  */
 export async function main(histories = [10_000, 100_000, 1_000_000]): Promise<void> {
-  console.log(`\n(2) broapt watch: 100 new files, history of N entries (settle time ${SETTLE} s, 2 jobs)`);
+  console.log('\n(2) broapt watch: 100 new files, history of N entries (default settle time 0.5 s, 2 jobs)');
   console.log('        N  start-up s  100 files s');
   for (const entries of histories) {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'broapt-bench-watch-'));
@@ -58,7 +57,7 @@ export async function main(histories = [10_000, 100_000, 1_000_000]): Promise<vo
       await writeHistory(dumpLog, dump, entries);
       const env = { ...process.env, BROAPT_API_ROOT: path.join(dir, 'api'), BROAPT_LOGS_PATH: logs, BROAPT_LOG_LEVEL: 'info', BROAPT_INTERVAL: '60' };
       const started = performance.now();
-      const child = spawn(process.execPath, [BIN, 'watch', '--jobs', '2', '--settle-time', SETTLE, dump], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'watch', '--jobs', '2', dump], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       await new Promise<void>((resolve, reject) => {
         child.stderr!.on('data', (chunk: Buffer) => {

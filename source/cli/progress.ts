@@ -35,7 +35,8 @@ export class Progress {
     const width = 30;
     const ratio = this.#total ? Math.min(1, summary.processed / this.#total) : 0;
     const filled = Math.round(ratio * width);
-    const eta = this.#total && summary.rate > 0 ? ` ETA ${Math.ceil((this.#total - summary.processed) / summary.rate)} s` : '';
+    // A rate measured over the first moments (start-up included) makes a wild ETA.
+    const eta = this.#total && summary.rate > 0 && summary.seconds > 0.5 ? ` ETA ${Math.ceil((this.#total - summary.processed) / summary.rate)} s` : '';
     this.#stream.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${counts}${eta}`);
     this.#drawn = true;
   }
