@@ -35,9 +35,10 @@ export interface ProcessorEvents {
 /**
  * The journey of one file after it is found: not seen before → entry from its
  * name → api.yml app → install once → scripts and report in a pool worker →
- * record, history. At most `jobs` files are with the pool at once; the rest wait
- * here, so stopping intake drops only files that never started (they are not in
- * the history, so the next run takes them).
+ * record, history. At most `jobs` × TASKS_PER_WORKER files are with the pool
+ * (each worker runs one and holds the next); the rest wait here. Stopping intake
+ * drops the waiting ones and makes workers give back the ones they hold: only
+ * files that never started, which are not in the history, so the next run takes them.
  */
 export class Processor extends EventEmitter<ProcessorEvents> {
   readonly #o: ProcessorOptions;
