@@ -146,6 +146,15 @@ application:
     expect(unknown.stderr).toMatch(/Unknown option '--frobnicate'.*\n.*broapt scan --help/);
     const envBad = await runCli(['scan'], { ...ws().env, BROAPT_MAX_RETRY: '0' });
     expect(envBad.stderr).toContain('BROAPT_MAX_RETRY="0" is not valid');
+    const missing = path.join(ws().dir, 'no-such-dump');
+    const noInput = await runCli(['scan'], { ...ws().env, BROAPT_DUMP_PATH: missing });
+    expect(noInput.code).toBe(2);
+    expect(noInput.stderr).toBe(`broapt scan: ${missing} does not exist. Give the file or folder to analyse, or point at the dump folder with --dump-path or BROAPT_DUMP_PATH.\n`);
+    const watchFile = await runCli(['watch', await ws().addFile('a-file')], ws().env);
+    expect(watchFile.code).toBe(2);
+    expect(watchFile.stderr).toContain('is not a folder');
+    // Nothing was opened or written for a refused run.
+    await expect(fs.access(ws().logs)).rejects.toThrow();
   });
 });
 

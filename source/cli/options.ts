@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.ts';
 import { resolveSettings, type Settings } from '../settings.ts';
@@ -45,7 +46,7 @@ export function parse<O extends OptionSpec>(command: string, args: string[], opt
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (error) {
     const detail = error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, '') : String(error);
-    throw new UsageError(`broapt ${command}: ${detail}\nRun \`broapt ${command} --help\` for the options.`);
+    throw new UsageError(`${detail}\nRun \`broapt ${command} --help\` for the options.`);
   }
 }
 
@@ -62,4 +63,17 @@ export function settingsFrom(values: Record<string, string | boolean | undefined
     retryFailed: values['retry-failed'],
     settleTime: values['settle-time'],
   });
+}
+
+/** Refuse paths that do not exist before anything is opened or written, naming how to point elsewhere. */
+export function requireExisting(paths: string[], kind: 'folder' | 'file or folder'): void {
+  for (const p of paths) {
+    const stat = statSync(p, { throwIfNoEntry: false });
+    if (stat === undefined || (kind === 'folder' && !stat.isDirectory())) {
+      throw new UsageError(
+        `${p} ${stat === undefined ? 'does not exist' : 'is not a folder'}. Give the ${kind} to analyse, or point at the dump folder with --dump-path or BROAPT_DUMP_PATH.`,
+        'E_NO_INPUT',
+      );
+    }
+  }
 }

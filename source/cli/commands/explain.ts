@@ -33,7 +33,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(help);
     return 0;
   }
-  if (positionals.length === 0) throw new UsageError('broapt explain needs at least one PATH; run `broapt explain --help`.');
+  if (positionals.length === 0) throw new UsageError('give at least one PATH; run `broapt explain --help`.');
   const settings = settingsFrom(values);
   const config = await loadApiConfig(settings.apiRoot, { defaultTimeoutMs: settings.timeout * 1000 });
   const listing = await listFiles(positionals);

@@ -1,5 +1,5 @@
 import { scanPaths } from '../../pipeline/scan.ts';
-import { parse, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
+import { parse, requireExisting, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
 import { runPass } from '../run-pass.ts';
 
 export const help = `Usage: broapt scan [options] [PATH...]
@@ -29,5 +29,6 @@ export async function run(args: string[]): Promise<number> {
   }
   const settings = settingsFrom(values);
   const paths = positionals.length > 0 ? positionals : [settings.dumpPath];
+  requireExisting(paths, 'file or folder');
   return runPass(settings, { logLevel: values['log-level'] }, ({ session, passOptions }) => scanPaths(session, paths, passOptions));
 }

@@ -1,6 +1,6 @@
 import { watchFolder } from '../../pipeline/watch.ts';
 import { UsageError } from '../../errors.ts';
-import { parse, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
+import { parse, requireExisting, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
 import { runPass } from '../run-pass.ts';
 
 export const help = `Usage: broapt watch [options] [DUMP_PATH]
@@ -24,8 +24,9 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(help);
     return 0;
   }
-  if (positionals.length > 1) throw new UsageError('broapt watch takes one DUMP_PATH; run `broapt watch --help`.');
+  if (positionals.length > 1) throw new UsageError('give one DUMP_PATH at most; run `broapt watch --help`.');
   const settings = settingsFrom({ ...values, 'dump-path': positionals[0] ?? values['dump-path'] });
+  requireExisting([settings.dumpPath], 'folder');
   const options = { logLevel: values['log-level'], settleMs: settings.settleTime * 1000, exitOnFailures: false };
   return runPass(settings, options, async ({ session, passOptions, stopRequested }) => {
     const watcher = await watchFolder(session, settings.dumpPath, passOptions);
