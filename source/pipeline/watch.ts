@@ -30,6 +30,20 @@ export async function watchFolder(session: Session, dumpPath: string, options: P
   const isOwn = (p: string) => ownFolders.some((dir) => p === dir || p.startsWith(dir + path.sep));
   const watcher: FSWatcher = chokidarWatch(root, { ignoreInitial: true, followSymlinks: false, ignored: isOwn });
   watcher.on('add', (file) => processor.submit(path.resolve(file)));
+  // Files written into a folder in the moment it appears can precede the folder's
+  // own watch and raise no event; list a new folder now and once more after the
+  // settle time, rather than leave them to the periodic rescan.
+  const listNewFolder = (dir: string) => {
+    const list = () =>
+      listFiles([path.resolve(dir)], ownFolders)
+        .then((listing) => listing.files.forEach((file) => processor.submit(file)))
+        .catch((error: unknown) => session.logger.warn({ err: error, dir }, 'listing a new folder failed'));
+    void list();
+    setTimeout(() => void list(), Math.max(100, session.settings.settleTime * 1000)).unref();
+  };
+  watcher.on('addDir', (dir) => {
+    if (path.resolve(dir) !== root) listNewFolder(dir);
+  });
   watcher.on('error', (error) => session.logger.warn({ err: error }, 'file watcher error; the periodic rescan still finds new files'));
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
 
