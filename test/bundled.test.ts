@@ -29,9 +29,17 @@ application:
       expect(await bundled.scan(name)).toBeUndefined();
       // Not a regular file: reported, not analysed.
       expect(await bundled.scan('no-such-file')).toBeUndefined();
+      // Nothing outside the dump folder is taken.
+      expect(() => bundled.scan('../api/api.yml')).toThrow(/outside the dump folder/);
+      // Two callers of one file share its single run.
+      const second = broaptName(2, 'application/pdf', 'pdf', 'capture-1');
+      await ws().addFile(second, '%PDF-1.4');
+      const [a, b] = await Promise.all([bundled.scan(second), bundled.scan(second)]);
+      expect(a).toBe(b);
+      expect(a).toMatchObject({ status: 'done' });
     } finally {
       await bundled.close();
     }
-    expect(await ws().readLines('dump.log')).toEqual([file]);
+    expect(await ws().readLines('dump.log')).toHaveLength(2);
   });
 });

@@ -187,6 +187,9 @@ describe('History', () => {
     await withHistory({ retryFailed: true }, (history) => {
       expect(history.has('/dump/bad.pdf')).toBe(false);
       expect(history.stats.failed).toBe(1);
+      // Retried once per run: failing again, it is not taken again by a later rescan of this run.
+      history.markFailed('/dump/bad.pdf', 'still bad');
+      expect(history.has('/dump/bad.pdf')).toBe(true);
     });
   });
 

@@ -86,6 +86,8 @@ export class History {
   readonly failLog: string;
   readonly #done: Set<string>;
   readonly #failed: Set<string>;
+  /** Failures of this run: --retry-failed retries earlier runs' failures, never these (a watch rescan would loop on them). */
+  readonly #failedNow = new Set<string>();
   readonly #retryFailed: boolean;
   readonly #dump: AppendLog;
   readonly #fail: AppendLog;
@@ -154,7 +156,7 @@ export class History {
   }
 
   has(path: string): boolean {
-    return this.#done.has(path) || (!this.#retryFailed && this.#failed.has(path));
+    return this.#done.has(path) || this.#failedNow.has(path) || (!this.#retryFailed && this.#failed.has(path));
   }
 
   isDone(path: string): boolean {
@@ -175,13 +177,16 @@ export class History {
     this.#dump.append(encodePathLine(path));
     this.#done.add(path);
     this.#failed.delete(path);
+    this.#failedNow.delete(path);
   }
 
   markFailed(path: string, reason: string, details?: Record<string, unknown>): void {
     const core = { time: new Date().toISOString(), path, reason };
     // Spreading `core` twice keeps its keys first in the line and lets no detail overwrite them.
     this.#fail.append(JSON.stringify({ ...core, ...details, ...core }));
-    if (!this.#done.has(path)) this.#failed.add(path);
+    if (this.#done.has(path)) return;
+    this.#failed.add(path);
+    this.#failedNow.add(path);
   }
 
   async flush(): Promise<void> {

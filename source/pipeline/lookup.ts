@@ -5,8 +5,10 @@ import type { Entry } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
 import { sniffMime } from '../entry/sniff.ts';
 import { fileEnvironment } from '../pool/task.ts';
+import { logFolderOf } from '../runner/api-logs.ts';
 import type { FileRecord } from './record.ts';
 import type { Session } from './session.ts';
+import { UsageError } from '../errors.ts';
 
 /** Everything broapt would do with a file, decided without running anything. */
 export interface Lookup {
@@ -31,7 +33,7 @@ export async function lookup(config: ApiConfig, file: string): Promise<Lookup> {
     contentMime: await sniffMime(entry.path),
     match,
     runner: 'host',
-    logFolder: match.reason === 'default' ? 'example' : entry.mime.name,
+    logFolder: logFolderOf(match, entry.mime),
     environment: { ...app.environ, ...fileEnvironment(entry) },
     commands: { install: app.install, scripts: app.scripts, report: app.report },
   };
@@ -42,34 +44,19 @@ export async function lookup(config: ApiConfig, file: string): Promise<Lookup> {
  * names a file it extracted into the dump folder, and the core analyses it.
  */
 export function bundledScanner(session: Session) {
+  const root = path.resolve(session.settings.dumpPath);
   return {
     lookup: (file: string) => lookup(session.config, file),
-    /** Analyse `<DUMP_PATH>/<localName>`; undefined when it was already processed or is not a regular file. */
+    /**
+     * Analyse `<DUMP_PATH>/<localName>` and resolve with its record; undefined when
+     * it was already processed, is not a regular file, or a stop gave it back.
+     */
     scan(localName: string): Promise<FileRecord | undefined> {
-      const file = path.resolve(session.settings.dumpPath, localName);
-      const { processor } = session;
-      return new Promise((resolve) => {
-        const onRecord = (record: FileRecord) => {
-          if (record.path !== file) return;
-          cleanup();
-          resolve(record);
-        };
-        const onSkip = (skipped: string) => {
-          if (skipped !== file) return;
-          cleanup();
-          resolve(undefined);
-        };
-        const cleanup = () => {
-          processor.off('record', onRecord);
-          processor.off('skip', onSkip);
-        };
-        processor.on('record', onRecord);
-        processor.on('skip', onSkip);
-        if (!processor.submit(file)) {
-          cleanup();
-          resolve(undefined);
-        }
-      });
+      const file = path.resolve(root, localName);
+      if (path.relative(root, file).startsWith('..') || path.isAbsolute(path.relative(root, file))) {
+        throw new UsageError(`${JSON.stringify(localName)} is outside the dump folder ${root}; name files relative to it.`, 'E_OUTSIDE_DUMP');
+      }
+      return session.processor.process(file);
     },
   };
 }

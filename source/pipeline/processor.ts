@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import { InstallGate } from '../pool/install.ts';
 import { TASKS_PER_WORKER, type FilePool } from '../pool/pool.ts';
 import type { Task } from '../pool/task.ts';
+import { logFolderOf } from '../runner/api-logs.ts';
 import type { CommandResult } from '../runner/result.ts';
 import type { Settings } from '../settings.ts';
 import { inspect, type SkipReason } from './listing.ts';
@@ -43,8 +44,11 @@ export interface ProcessorEvents {
 export class Processor extends EventEmitter<ProcessorEvents> {
   readonly #o: ProcessorOptions;
   readonly #gate = new InstallGate();
-  readonly #queue: string[] = [];
-  readonly #known = new Set<string>();
+  /** Waiting files; `#head` is the next one (shift() would copy the whole array for each file of a large queue). */
+  #queue: string[] = [];
+  #head = 0;
+  /** Files queued or running, with whoever awaits their outcome. */
+  readonly #known = new Map<string, Array<(record: FileRecord | undefined) => void>>();
   #active = 0;
   #accepting = true;
   #idle: Array<() => void> = [];
@@ -57,14 +61,26 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   /** Queue a file; false when it is already done, failed (without --retry-failed), queued or running. */
   submit(file: string): boolean {
     if (!this.#accepting || this.#known.has(file) || this.#o.history.has(file)) return false;
-    this.#known.add(file);
+    this.#known.set(file, []);
     this.#queue.push(file);
     this.#pump();
     return true;
   }
 
-  get queued(): number {
-    return this.#queue.length;
+  /**
+   * Queue a file (or join it when it is already queued or running) and resolve
+   * with its record; undefined when it is already in the history, was skipped,
+   * or was given back by a stop before it started.
+   */
+  process(file: string): Promise<FileRecord | undefined> {
+    this.submit(file);
+    const waiters = this.#known.get(file);
+    if (!waiters) return Promise.resolve(undefined);
+    return new Promise((resolve) => waiters.push(resolve));
+  }
+
+  get #waiting(): number {
+    return this.#queue.length - this.#head;
   }
 
   get active(): number {
@@ -75,54 +91,71 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   stopIntake(): number {
     this.#accepting = false;
     this.#o.pool.stop();
-    const dropped = this.#queue.splice(0);
-    for (const file of dropped) this.#known.delete(file);
+    const dropped = this.#queue.slice(this.#head);
+    this.#queue = [];
+    this.#head = 0;
+    for (const file of dropped) this.#settle(file, undefined);
     this.#checkIdle();
     return dropped.length;
   }
 
   /** Resolves once nothing is queued or running. */
   idle(): Promise<void> {
-    if (this.#active === 0 && this.#queue.length === 0) return Promise.resolve();
+    if (this.#active === 0 && this.#waiting === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   #pump(): void {
-    while (this.#active < this.#o.settings.jobs * TASKS_PER_WORKER && this.#queue.length > 0) {
-      const file = this.#queue.shift()!;
+    while (this.#active < this.#o.settings.jobs * TASKS_PER_WORKER && this.#waiting > 0) {
+      const file = this.#queue[this.#head++]!;
+      if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
       this.#active++;
       this.#run(file)
-        .catch((error: unknown) => this.#o.logger.error({ err: error, path: file }, 'internal error while processing a file'))
-        .finally(() => {
+        .catch((error: unknown) => {
+          this.#o.logger.error({ err: error, path: file }, 'internal error while processing a file');
+          return undefined;
+        })
+        .then((record) => {
           this.#active--;
-          this.#known.delete(file);
+          this.#settle(file, record);
           this.#pump();
           this.#checkIdle();
         });
     }
   }
 
+  #settle(file: string, record: FileRecord | undefined): void {
+    const waiters = this.#known.get(file) ?? [];
+    this.#known.delete(file);
+    for (const resolve of waiters) resolve(record);
+  }
+
   #checkIdle(): void {
-    if (this.#active > 0 || this.#queue.length > 0) return;
+    if (this.#active > 0 || this.#waiting > 0) return;
     for (const resolve of this.#idle.splice(0)) resolve();
   }
 
-  async #run(file: string): Promise<void> {
+  /** The file's record, or undefined when it was skipped or given back unstarted by a stop. */
+  async #run(file: string): Promise<FileRecord | undefined> {
     const started = performance.now();
-    const settled = !this.#o.settleMs || (await whenSettled(file, this.#o.settleMs));
-    const kind = settled ? inspect(file) : 'missing';
+    if (this.#o.settleMs && !(await whenSettled(file, this.#o.settleMs, () => this.#accepting))) {
+      if (!this.#accepting) return undefined;
+    }
+    const kind = inspect(file);
     if (kind !== 'file') {
       const reason = kind === 'directory' ? 'not a regular file' : kind;
       this.#o.logger.warn({ path: file, reason }, 'skipped: only regular files are analysed');
       this.emit('skip', file, reason);
-      return;
+      return undefined;
     }
     let entry: Entry;
     try {
       entry = await makeEntry(file);
     } catch (error) {
-      this.#finish(started, failedRead(file, error, 'cannot read the file'));
-      return;
+      return this.#finish(started, failedRead(file, error, 'cannot read the file'));
     }
     let analysed;
     try {
@@ -131,8 +164,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       // A bug must not leave the file in limbo (neither done nor failed), where every restart would trip on it again.
       analysed = failedRead(file, error, 'internal error while analysing the file, please report it');
     }
-    // Given back by a stopping pool before it started: the next run takes it.
-    if (analysed !== undefined) this.#finish(started, analysed);
+    // Given back by a stop before it started: the next run takes it.
+    return analysed === undefined ? undefined : this.#finish(started, analysed);
   }
 
   async #analyse(entry: Entry): Promise<Omit<FileRecord, 'time' | 'durationMs'> | undefined> {
@@ -154,13 +187,15 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     }
     const context = {
       apiLogs: settings.apiLogs,
-      logFolder: match.reason === 'default' ? 'example' : entry.mime.name,
+      logFolder: logFolderOf(match, entry.mime),
       workdir: match.workdir,
       maxAttempts: settings.maxRetry,
       backoffCapMs: settings.interval * 1000,
     };
     const install = await this.#gate.ensure(app, entry, context);
     if (install.reason !== undefined) return failed(install.reason, install.commands);
+    // A stop came while this file waited for its install: its scripts have not started, so give it back.
+    if (!this.#accepting) return undefined;
     const task: Task = {
       entry,
       plan: {
@@ -183,12 +218,13 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     return { ...base, status: 'done', commands };
   }
 
-  #finish(started: number, partial: Omit<FileRecord, 'time' | 'durationMs'>): void {
+  #finish(started: number, partial: Omit<FileRecord, 'time' | 'durationMs'>): FileRecord {
     const record: FileRecord = { time: new Date().toISOString(), ...partial, durationMs: Math.round(performance.now() - started) };
     this.#o.records.append(JSON.stringify(record));
     if (record.status === 'done') this.#o.history.markDone(record.path);
     else this.#o.history.markFailed(record.path, record.reason ?? 'failed', { fuid: record.fuid, mime: record.mime, app: record.app });
     this.emit('record', record);
+    return record;
   }
 }
 

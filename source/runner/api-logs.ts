@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { AppMatch } from '../api/app.ts';
+import type { Mime } from '../entry/entry.ts';
 import type { Phase } from './result.ts';
 
 /**
@@ -19,4 +21,9 @@ export function commandLogPath(apiLogs: string, folder: string, fuid: string, ph
     throw new RangeError(`commandLogPath: index ${index} must be a whole number of at least 1.`);
   }
   return path.join(apiLogs, ...segments, `${fuid}-${phase}.${index}`);
+}
+
+/** The reference's log folder of a file: `example` for the default app, else the file's own MIME name. */
+export function logFolderOf(match: Pick<AppMatch, 'reason'>, mime: Mime): string {
+  return match.reason === 'default' ? 'example' : mime.name;
 }

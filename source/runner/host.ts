@@ -25,8 +25,6 @@ export interface CommandSpec {
   backoffCapMs: number;
 }
 
-type Outcome = LaunchOutcome;
-
 const BACKOFF_BASE_MS = 250;
 // Values safe to print bare in the `# env:` header (the characters shlex.quote leaves alone).
 const BARE_VALUE = /^[\w@%+=:,./-]+$/;
@@ -73,13 +71,24 @@ function checkSpec(spec: CommandSpec): void {
  * are synchronous on purpose: they are tiny, and the async versions would queue on
  * libuv's small thread pool, which every Piscina worker of the process shares.
  */
-async function runAttempt(spec: CommandSpec): Promise<Outcome> {
+async function runAttempt(spec: CommandSpec): Promise<LaunchOutcome> {
+  const folder = path.dirname(spec.logFile);
+  const run = () => launch({ command: spec.command, cwd: spec.cwd, env: spec.env, logFile: spec.logFile, header: header(spec), timeoutMs: spec.timeoutMs });
   try {
-    ensureFolder(path.dirname(spec.logFile));
+    ensureFolder(folder);
   } catch (error) {
     return { exitCode: null, signal: null, timedOut: false, error: `cannot create the log folder of ${spec.logFile} (${(error as Error).message})` };
   }
-  const outcome = await launch({ command: spec.command, cwd: spec.cwd, env: spec.env, logFile: spec.logFile, header: header(spec), timeoutMs: spec.timeoutMs });
+  let outcome = await run();
+  if (outcome.logUnwritable && madeFolders.delete(folder)) {
+    // The folder was there once: log rotation or clean-up removed it during a long run. Make it again.
+    try {
+      ensureFolder(folder);
+      outcome = await run();
+    } catch {
+      // Keep the first outcome: it says the log cannot be written.
+    }
+  }
   try {
     // 'a+' rather than 'a' so the footer can check whether the output ended its last line.
     const fd = fs.openSync(spec.logFile, 'a+');
@@ -115,7 +124,7 @@ function endsLine(fd: number): boolean {
   return size === 0 || (fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === 0x0a);
 }
 
-function describe(outcome: Outcome, timeoutMs: number): string {
+function describe(outcome: LaunchOutcome, timeoutMs: number): string {
   if (outcome.error !== undefined) return `error ${outcome.error}`;
   if (outcome.timedOut) return `timeout after ${timeoutMs / 1000}s`;
   if (outcome.signal !== null) return `signal ${outcome.signal}`;

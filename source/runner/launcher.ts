@@ -33,6 +33,8 @@ export interface LaunchOutcome {
   signal: string | null;
   timedOut: boolean;
   error?: string;
+  /** The log file could not be opened: the command did not run. */
+  logUnwritable?: true;
 }
 
 // Longer delays make setTimeout fire at once, which would turn a huge timeout into none.
@@ -120,11 +122,16 @@ class Launcher {
     // Its own process group (detached), so a timeout kills the shell and all it started in one call.
     this.#child = spawn('/bin/sh', ['-s'], { stdio: ['pipe', 'pipe', 'ignore'], detached: true });
     this.#pid = this.#child.pid ?? -1;
-    if (this.#pid > 0) register(this.#pid);
-    this.#child.stdout!.setEncoding('utf8');
-    this.#child.stdout!.on('data', (chunk: string) => this.#onData(chunk));
     this.#child.once('exit', () => this.#onExit());
     this.#child.once('error', () => this.#onExit());
+    // No pid: the spawn failed (EMFILE, EAGAIN...); 'error' follows and marks it dead.
+    if (this.#pid <= 0) {
+      this.dead = true;
+      return;
+    }
+    register(this.#pid);
+    this.#child.stdout!.setEncoding('utf8');
+    this.#child.stdout!.on('data', (chunk: string) => this.#onData(chunk));
     // EPIPE after the shell died is reported through exit; keep it from surfacing as an uncaught error.
     this.#child.stdin!.on('error', () => {});
     this.#child.stdin!.write(LAUNCHER_SETUP);
@@ -134,9 +141,12 @@ class Launcher {
   }
 
   async run(launch: Launch): Promise<LaunchOutcome> {
+    if (this.dead) return { exitCode: null, signal: null, timedOut: false, error: 'could not start the command launcher (/bin/sh); the system may be out of processes or file descriptors' };
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
+      // Dead from now on, even if its status line is already on the way: it must not be reused.
+      this.#markDead();
       this.#killGroup('SIGKILL');
     }, Math.min(launch.timeoutMs, MAX_TIMER_MS));
     const answer = new Promise<string | null>((resolve) => (this.#waiting = resolve));
@@ -146,7 +156,7 @@ class Launcher {
     if (timedOut) return { exitCode: null, signal: 'SIGKILL', timedOut: true };
     if (line === null) return { exitCode: null, signal: null, timedOut: false, error: 'the command launcher (/bin/sh) exited unexpectedly' };
     if (line === 'nocwd') return { exitCode: null, signal: null, timedOut: false, error: `working directory ${launch.cwd} does not exist or is not a folder` };
-    if (line === 'nolog') return { exitCode: null, signal: null, timedOut: false, error: `cannot write log file ${launch.logFile}` };
+    if (line === 'nolog') return { exitCode: null, signal: null, timedOut: false, error: `cannot write log file ${launch.logFile}`, logUnwritable: true };
     // A command may leave processes behind (`daemon &`); an analyzer of malware must not outlive its run.
     this.#killGroup('SIGTERM');
     const status = Number(line.slice('exit '.length));
@@ -160,6 +170,7 @@ class Launcher {
   }
 
   #killGroup(signal: NodeJS.Signals): void {
+    if (this.#pid <= 0) return;
     try {
       process.kill(-this.#pid, signal);
     } catch {
@@ -177,9 +188,13 @@ class Launcher {
   }
 
   #onExit(): void {
+    this.#markDead();
+    this.#take(null);
+  }
+
+  #markDead(): void {
     if (!this.dead && this.#pid > 0) unregister(this.#pid);
     this.dead = true;
-    this.#take(null);
   }
 
   #take(line: string | null): void {
@@ -211,7 +226,7 @@ export async function launch(launch: Launch): Promise<LaunchOutcome> {
   }
 }
 
-/** Close this thread's idle launchers (tests and shutdown); running ones close when their run ends. */
+/** Close this thread's idle launchers; otherwise they end with the process, when their stdin closes. */
 export function closeLaunchers(): void {
   for (const launcher of idle.splice(0)) launcher.close();
 }

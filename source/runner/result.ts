@@ -7,7 +7,7 @@ export interface CommandResult {
   /** 1-based index within its phase (`<fuid>-scripts.N`). */
   index: number;
   command: string;
-  /** Exit code of the last attempt, null if it was killed by a signal or never started. */
+  /** Exit status of the last attempt as the shell reports it (128+N when signal N killed it); null when it timed out or never started. */
   exitCode: number | null;
   /** Signal that ended the last attempt, if any. */
   signal: string | null;
