@@ -58,3 +58,13 @@ describe('broapt demo', () => {
     expect(result.stdout).toMatch(/ELF executable served as a GIF\s+image\/gif\s+→ image\/\*\s+SUSPICIOUS/);
   });
 });
+
+describe('broapt demo folder', () => {
+  it('refuses to empty a folder it did not make', async () => {
+    const mine = await ws().addFile('precious.txt', 'keep me');
+    const result = await runCli(['demo', '--dir', ws().dump]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('is not empty and was not made by broapt demo');
+    expect(await import('node:fs/promises').then((fs) => fs.readFile(mine, 'utf8'))).toBe('keep me');
+  });
+});

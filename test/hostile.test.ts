@@ -56,3 +56,20 @@ example:
     expect(rerun.stdout).toMatch(/^0 files/);
   });
 });
+
+describe('a dump folder that is itself a link', () => {
+  it('is followed, because the user named it; links inside it still are not', async () => {
+    await ws().writeApi(`
+example:
+  report: "true"
+`);
+    const file = await ws().addFile('HTTP-Fz1.p.text.plain.txt', 'x');
+    await fs.symlink('/etc', path.join(ws().dump, 'etc-link'));
+    const link = path.join(ws().dir, 'dump-link');
+    await fs.symlink(ws().dump, link);
+    const result = await runCli(['scan'], { ...ws().env, BROAPT_DUMP_PATH: link });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('1 done, 0 failed, 1 skipped');
+    expect((await ws().records()).map((r) => r.path)).toEqual([file]);
+  });
+});

@@ -209,7 +209,7 @@ describe('sniffMime', () => {
   it('reports an empty file as libmagic does', async () => {
     const empty = path.join(scratch, 'empty');
     await writeFile(empty, '');
-    expect(await sniffMime(empty)).toBe('inode/x-empty');
+    expect(await sniffMime(empty)).toBe('application/x-empty');
   });
 
   it('passes hostile names to file(1) as data, not as options or shell', async (context) => {

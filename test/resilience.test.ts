@@ -78,7 +78,7 @@ example:
     await new Promise((resolve) => setTimeout(resolve, 200));
     run.child.kill('SIGTERM');
     const result = await run.done;
-    expect(result.code).toBe(130);
+    expect(result.code).toBe(143);
     const running = await Promise.all((await fs.readdir(pids)).map(async (f) => Number(await fs.readFile(path.join(pids, f), 'utf8'))));
     // SIGKILLed: gone (init may take a moment to reap them).
     await waitFor(() => running.every((pid) => !isAlive(pid)), 10_000, 'the commands to die');

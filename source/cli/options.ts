@@ -35,11 +35,6 @@ export const SETTING_HELP = `Settings (flags win over the BROAPT_* variables, wh
   --retry-failed                           take files listed in fail.log again
   --log-level LEVEL   BROAPT_LOG_LEVEL     trace|debug|info|warn|error|silent   [info]`;
 
-export interface Parsed<V> {
-  values: V;
-  positionals: string[];
-}
-
 /** parseArgs with messages that say which command and how to get help. */
 export function parse<O extends OptionSpec>(command: string, args: string[], options: O, allowPositionals = true) {
   try {

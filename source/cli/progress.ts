@@ -1,5 +1,5 @@
 import type { FileRecord } from '../pipeline/record.ts';
-import type { Summary } from '../pipeline/summary.ts';
+import { printable, type Summary } from '../pipeline/summary.ts';
 
 /**
  * Progress on stderr: a redrawn bar on a terminal, otherwise a plain line every
@@ -22,7 +22,7 @@ export class Progress {
   }
 
   update(record: FileRecord, summary: Summary): void {
-    if (record.status === 'failed' && !this.#tty) this.#stream.write(`failed: ${record.path}: ${record.reason}\n`);
+    if (record.status === 'failed' && !this.#tty) this.#stream.write(`failed: ${printable(record.path)}: ${printable(record.reason ?? '')}\n`);
     const now = performance.now();
     const last = this.#total > 0 && summary.processed >= this.#total;
     if (!last && now - this.#lastDraw < (this.#tty ? 100 : 5000)) return;

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { createLogger, type Logger } from '../log.ts';
 import type { PassOptions } from '../pipeline/scan.ts';
 import { openSession, type Session } from '../pipeline/session.ts';
@@ -40,7 +41,7 @@ export async function runPass(
     (signal) => {
       logger.warn({ signal }, 'second stop signal: killing running commands and exiting; unfinished files are taken again next run');
       session.killRunning();
-      process.exit(130);
+      process.exit(128 + (os.constants.signals[signal] ?? 2));
     },
   );
   let summary: Summary;

@@ -15,15 +15,22 @@ const MIME_SHAPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
  * first, then libmagic (`file`), which also knows text formats, else octet-stream.
  */
 export async function sniffMime(filePath: string): Promise<string> {
-  await assertRegularFile(filePath);
+  const head = await readHead(filePath);
   // Loaded on first use: names in the BroAPT convention never need sniffing, and start-up time counts.
-  const { fileTypeFromFile } = await import('file-type');
-  const signature = await fileTypeFromFile(filePath);
+  const { fileTypeFromBuffer } = await import('file-type');
+  const signature = await fileTypeFromBuffer(head);
   if (signature) return signature.mime.toLowerCase();
-  return (await libmagicMime(filePath)) ?? UNKNOWN_MIME;
+  return (await libmagicMime(head)) ?? UNKNOWN_MIME;
 }
 
-async function assertRegularFile(filePath: string): Promise<void> {
+/** Enough of a file for both signature databases: containers (ZIP, OLE) name their parts early. */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * The first bytes of a regular file, read through the one handle whose type was
+ * checked, so the file cannot be swapped for a link or FIFO between check and read.
+ */
+async function readHead(filePath: string): Promise<Buffer> {
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
   // O_NOFOLLOW: a link in the dump folder may point anywhere on the host; never read through it.
   const handle = await open(filePath, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
@@ -38,16 +45,20 @@ async function assertRegularFile(filePath: string): Promise<void> {
         `${filePath}: not a regular file; only regular files can be sniffed, so move it out of the extracted-files folder.`,
       );
     }
+    const buffer = Buffer.alloc(Math.min(HEAD_BYTES, stats.size));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
 }
 
-async function libmagicMime(filePath: string): Promise<string | undefined> {
+/** libmagic on the bytes already read, fed on stdin: `file` never opens the path itself. */
+async function libmagicMime(head: Buffer): Promise<string | undefined> {
   const { execa } = await import('execa');
-  const result = await execa('file', ['--brief', '--mime-type', '--no-dereference', '--', filePath], {
+  const result = await execa('file', ['--brief', '--mime-type', '-'], {
     timeout: LIBMAGIC_TIMEOUT_MS,
-    stdin: 'ignore',
+    input: head,
     reject: false,
   });
   const mime = result.stdout.trim().toLowerCase();

@@ -29,8 +29,8 @@ export function inspect(file: string): 'file' | 'directory' | SkipReason {
 }
 
 /**
- * Every regular file under the given paths, sorted. Symbolic links are never
- * followed (a link in the dump folder could point anywhere on the host) and
+ * Every regular file under the given paths, sorted. Below the given paths,
+ * symbolic links are never followed (a link in the dump folder could point anywhere on the host) and
  * FIFOs, sockets and devices are never opened (reading a FIFO would hang):
  * both are reported as skipped. Paths under `exclude` (our own log folders,
  * when they sit inside the dump folder) are left out silently.
@@ -55,7 +55,9 @@ export async function listFiles(roots: string[], exclude: string[] = []): Promis
     }
   };
   for (const root of roots) {
-    const full = path.resolve(root);
+    // The roots are the user's own choice, so a dump folder that is a link (to a mount, say) is
+    // followed, to its real path; nothing below a root ever is.
+    const full = await fs.realpath(path.resolve(root)).catch(() => path.resolve(root));
     const kind = inspect(full);
     if (kind === 'directory') await walk(full);
     else if (kind === 'file') listing.files.push(full);

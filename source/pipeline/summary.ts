@@ -1,6 +1,14 @@
 import type { SkipReason } from './listing.ts';
 import type { FileRecord } from './record.ts';
 
+/**
+ * A path as it may be shown on a terminal: names come from traffic, and a
+ * control character (ESC, newline) would rewrite the screen or forge a line.
+ */
+export function printable(path: string): string {
+  return /[\u0000-\u001f\u007f-\u009f]/.test(path) ? JSON.stringify(path) : path;
+}
+
 /** Running totals of a pass, for the progress line and the closing summary. */
 export class Summary {
   readonly started = performance.now();
@@ -47,12 +55,12 @@ export class Summary {
     }
     if (this.failures.length > 0) {
       lines.push('', 'Failed:');
-      for (const f of this.failures.slice(0, 20)) lines.push(`  ${f.path}\n    ${f.reason}`);
+      for (const f of this.failures.slice(0, 20)) lines.push(`  ${printable(f.path)}\n    ${printable(f.reason ?? '')}`);
       if (this.failures.length > 20) lines.push(`  … and ${this.failures.length - 20} more in fail.log`);
     }
     if (this.skipped.length > 0) {
       lines.push('', 'Skipped (never followed or opened):');
-      for (const s of this.skipped.slice(0, 20)) lines.push(`  ${s.path}: ${s.reason}`);
+      for (const s of this.skipped.slice(0, 20)) lines.push(`  ${printable(s.path)}: ${s.reason}`);
       if (this.skipped.length > 20) lines.push(`  … and ${this.skipped.length - 20} more`);
     }
     return lines.join('\n');

@@ -1,4 +1,5 @@
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { listFiles } from './listing.ts';
 import type { PassOptions } from './scan.ts';
@@ -20,7 +21,8 @@ export interface Watcher {
 export async function watchFolder(session: Session, dumpPath: string, options: PassOptions = {}): Promise<Watcher> {
   const summary = new Summary();
   const { processor, ownFolders } = session;
-  const root = path.resolve(dumpPath);
+  // As in listFiles: the dump folder itself may be a link; its real path is watched, and what it holds is never followed.
+  const root = await realpath(path.resolve(dumpPath));
   processor.on('record', (record) => {
     summary.add(record);
     options.onRecord?.(record, summary);

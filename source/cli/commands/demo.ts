@@ -7,6 +7,7 @@ import { demoSamples, sampleName } from '../../demo/samples.ts';
 import { scanPaths } from '../../pipeline/scan.ts';
 import type { FileRecord } from '../../pipeline/record.ts';
 import { resolveSettings } from '../../settings.ts';
+import { UsageError } from '../../errors.ts';
 import { parse } from '../options.ts';
 import { runPass } from '../run-pass.ts';
 
@@ -27,6 +28,17 @@ Options:
 `;
 
 const DEMO_API = fileURLToPath(new URL('../../demo/api.yml', import.meta.url));
+/** Marks a folder the demo made, the only kind it will empty. */
+const DEMO_MARK = '.broapt-demo';
+
+async function clearDemoFolder(dir: string): Promise<void> {
+  const entries: string[] = await fs.readdir(dir).catch(() => []);
+  if (entries.length === 0) return;
+  if (!entries.includes(DEMO_MARK)) {
+    throw new UsageError(`${dir} is not empty and was not made by broapt demo; give --dir an empty or new folder.`, 'E_DEMO_DIR');
+  }
+  await fs.rm(dir, { recursive: true, force: true });
+}
 
 async function readElf(): Promise<Buffer | undefined> {
   for (const candidate of ['/usr/bin/true', '/bin/true']) {
@@ -50,8 +62,9 @@ export async function run(args: string[]): Promise<number> {
     { dumpPath: path.join(dir, 'dump'), apiRoot: path.join(dir, 'api'), logsPath: path.join(dir, 'logs'), apiLogs: path.join(dir, 'logs', 'api'), jobs: values.jobs },
     {},
   );
-  await fs.rm(dir, { recursive: true, force: true });
+  await clearDemoFolder(dir);
   await fs.mkdir(settings.dumpPath, { recursive: true });
+  await fs.writeFile(path.join(dir, DEMO_MARK), 'Made by `broapt demo`, which empties this folder on its next run.\n');
   await fs.mkdir(settings.apiRoot, { recursive: true });
   await fs.copyFile(DEMO_API, path.join(settings.apiRoot, 'api.yml'));
   const config = await loadApiConfig(settings.apiRoot, { defaultTimeoutMs: settings.timeout * 1000 });

@@ -2,6 +2,7 @@ import { loadApiConfig } from '../../api/load.ts';
 import { UsageError } from '../../errors.ts';
 import { listFiles } from '../../pipeline/listing.ts';
 import { lookup, type Lookup } from '../../pipeline/lookup.ts';
+import { printable } from '../../pipeline/summary.ts';
 import { parse, SETTING_OPTIONS, settingsFrom } from '../options.ts';
 
 export const help = `Usage: broapt explain [--json] [--api-root DIR] PATH...
@@ -37,7 +38,7 @@ export async function run(args: string[]): Promise<number> {
   const settings = settingsFrom(values);
   const config = await loadApiConfig(settings.apiRoot, { defaultTimeoutMs: settings.timeout * 1000 });
   const listing = await listFiles(positionals);
-  for (const skipped of listing.skipped) process.stderr.write(`skipped ${skipped.path}: ${skipped.reason} (never followed or opened)\n`);
+  for (const skipped of listing.skipped) process.stderr.write(`skipped ${printable(skipped.path)}: ${skipped.reason} (never followed or opened)\n`);
   for (const file of listing.files) {
     const found = await lookup(config, file);
     process.stdout.write(values.json ? `${JSON.stringify(toJson(found))}\n` : `${toText(found, config.file)}\n`);
@@ -79,7 +80,7 @@ function toText(found: Lookup, apiFile: string): string {
   const mimeNote = found.contentMime === entry.mime.name ? '(same as the name)' : `(the name says ${entry.mime.name})`;
   const list = (commands: string[]) => (commands.length === 0 ? '      (none)' : commands.map((c) => `      ${c}`).join('\n'));
   return [
-    entry.path,
+    printable(entry.path),
     `  name       ${entry.scheme} scheme: fuid ${entry.fuid}, protocol ${entry.protocol ?? '-'}, pcap ${entry.pcap ?? '-'}, extension ${entry.extension ?? '-'}`,
     `  mime       ${entry.mime.name}; content says ${found.contentMime} ${mimeNote}`,
     `  app        ${match.app.key} (${apiFile}:${match.app.position.line}): ${why}`,

@@ -10,7 +10,7 @@ file that appears in it (written, moved in with mv, or in a new subfolder) once
 it has stopped growing. Runs until SIGUSR1 (as the reference), SIGTERM or
 SIGINT: then it takes no new file, lets running files finish, flushes the
 history and exits 0 (failed files are in fail.log; a second signal kills the
-running commands and exits 130 at once). Exit 2 for a usage or api.yml error.
+running commands and exits 128+N at once). Exit 2 for a usage or api.yml error.
 
 Options:
   --settle-time SEC   BROAPT_SETTLE_TIME   a file is taken once untouched this long [0.5]

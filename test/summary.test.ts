@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import type { FileRecord } from '../source/pipeline/record.ts';
+import { printable, Summary } from '../source/pipeline/summary.ts';
+
+describe('printing names that come from traffic', () => {
+  it('quotes names with control characters so they cannot rewrite the terminal or forge lines', () => {
+    expect(printable('/dump/plain name.pdf')).toBe('/dump/plain name.pdf');
+    expect(printable('/dump/a\u001b[2Jb')).toBe('"/dump/a\\u001b[2Jb"');
+    expect(printable('/dump/x\nfailed: /etc/passwd')).toBe('"/dump/x\\nfailed: /etc/passwd"');
+    const summary = new Summary();
+    summary.add({ path: '/dump/evil\u001b]0;owned\u0007.txt', mime: 'text/plain', status: 'failed', reason: 'exit 1' } as FileRecord);
+    expect(summary.format()).not.toMatch(/\u001b/);
+    expect(summary.format()).toContain('"/dump/evil\\u001b]0;owned\\u0007.txt"');
+  });
+});
