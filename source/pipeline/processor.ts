@@ -7,7 +7,7 @@ import type { AppendLog } from '../history/append-log.ts';
 import type { History } from '../history/history.ts';
 import type { Logger } from '../log.ts';
 import { InstallGate } from '../pool/install.ts';
-import { TASKS_PER_WORKER, type FilePool } from '../pool/pool.ts';
+import { IN_FLIGHT_PER_JOB, type FilePool } from '../pool/pool.ts';
 import type { Task } from '../pool/task.ts';
 import { logFolderOf } from '../runner/api-logs.ts';
 import type { CommandResult } from '../runner/result.ts';
@@ -36,10 +36,10 @@ export interface ProcessorEvents {
 /**
  * The journey of one file after it is found: not seen before → entry from its
  * name → api.yml app → install once → scripts and report in a pool worker →
- * record, history. At most `jobs` × TASKS_PER_WORKER files are with the pool
- * (each worker runs one and holds the next); the rest wait here. Stopping intake
- * drops the waiting ones and makes workers give back the ones they hold: only
- * files that never started, which are not in the history, so the next run takes them.
+ * record, history. At most `jobs` × IN_FLIGHT_PER_JOB files are with the pool;
+ * the rest wait here. Stopping intake drops the waiting ones and makes workers
+ * give back the ones not started: files that are not in the history, so the next
+ * run takes them.
  */
 export class Processor extends EventEmitter<ProcessorEvents> {
   readonly #o: ProcessorOptions;
@@ -106,7 +106,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   }
 
   #pump(): void {
-    while (this.#active < this.#o.settings.jobs * TASKS_PER_WORKER && this.#waiting > 0) {
+    while (this.#active < this.#o.settings.jobs * IN_FLIGHT_PER_JOB && this.#waiting > 0) {
       const file = this.#queue[this.#head++]!;
       if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
         this.#queue = this.#queue.slice(this.#head);

@@ -3,13 +3,17 @@ import { killAllLaunchers, useLauncherRegistry } from '../runner/launcher.ts';
 import type { Task } from './task.ts';
 import type { TaskOutcome } from './worker.ts';
 
-/** Files a worker holds: the one it runs and the next, so hand-over latency hides behind a running command. */
-export const TASKS_PER_WORKER = 2;
+/**
+ * Files handed to the pool per job: one running and one waiting in Piscina's
+ * queue, so a worker that finishes gets its next file without a round trip to
+ * our queue, and the waiting file goes to whichever worker frees first.
+ */
+export const IN_FLIGHT_PER_JOB = 2;
 
 /**
  * The worker pool: `jobs` threads, each running one file's commands at a time,
- * so `jobs` is the number of files analysed at once. Each worker also holds the
- * next file ready; `stop()` makes workers give such files back untouched.
+ * so `jobs` is the number of files analysed at once. `stop()` makes workers
+ * give files that have not started back untouched.
  */
 export class FilePool {
   readonly #piscina: Piscina<Task, TaskOutcome>;
@@ -24,7 +28,7 @@ export class FilePool {
       filename: new URL('./worker.ts', import.meta.url).href,
       minThreads: jobs,
       maxThreads: jobs,
-      concurrentTasksPerWorker: TASKS_PER_WORKER,
+      concurrentTasksPerWorker: 1,
       // Workers only wait on child processes; keep them for the life of the pool.
       idleTimeout: Number.POSITIVE_INFINITY,
       workerData: { stop: this.#stop, launchers: this.#launchers },

@@ -18,13 +18,8 @@ const shared = workerData as { stop: Int32Array; launchers: Int32Array };
 const stopFlag = shared.stop;
 useLauncherRegistry(shared.launchers);
 
-/** Tasks of this thread run one after another: the pool's concurrency is one file per worker. */
-let previous: Promise<unknown> = Promise.resolve();
-
-export default function processTask(task: Task): Promise<TaskOutcome> {
-  const outcome = previous.then(() => (Atomics.load(stopFlag, 0) === 1 ? { commands: [], cancelled: true as const } : runApp(task)));
-  previous = outcome.catch(() => undefined);
-  return outcome;
+export default async function processTask(task: Task): Promise<TaskOutcome> {
+  return Atomics.load(stopFlag, 0) === 1 ? { commands: [], cancelled: true } : runApp(task);
 }
 
 /**
