@@ -13,3 +13,17 @@ describe('printing names that come from traffic', () => {
     expect(summary.format()).toContain('"/dump/evil\\u001b]0;owned\\u0007.txt"');
   });
 });
+
+describe('a long pass', () => {
+  it('keeps counts of every failure and skip but only the first few by name', () => {
+    const summary = new Summary();
+    for (let i = 0; i < 5000; i++) {
+      summary.add({ path: `/dump/f${i}`, mime: 'text/plain', status: 'failed', reason: 'exit 1' } as FileRecord);
+      summary.skip(`/dump/l${i}`, 'symlink');
+    }
+    expect(summary.failures.length).toBeLessThanOrEqual(20);
+    expect(summary.skipped.length).toBeLessThanOrEqual(20);
+    expect(summary.format()).toContain('0 done, 5000 failed, 5000 skipped');
+    expect(summary.format()).toContain('… and 4980 more in fail.log');
+  });
+});

@@ -1,4 +1,4 @@
-import { listFiles } from './listing.ts';
+import { listFiles, type SkipReason } from './listing.ts';
 import type { FileRecord } from './record.ts';
 import type { Session } from './session.ts';
 import { Summary } from './summary.ts';
@@ -18,12 +18,12 @@ export async function scanPaths(session: Session, paths: string[], options: Pass
     summary.add(record);
     options.onRecord?.(record, summary);
   };
-  const onSkip = (file: string, reason: Summary['skipped'][number]['reason']) => summary.skipped.push({ path: file, reason });
+  const onSkip = (file: string, reason: SkipReason) => summary.skip(file, reason);
   processor.on('record', onRecord);
   processor.on('skip', onSkip);
   try {
     const listing = await listFiles(paths, session.ownFolders);
-    summary.skipped.push(...listing.skipped);
+    for (const { path: file, reason } of listing.skipped) summary.skip(file, reason);
     let taken = 0;
     for (const file of listing.files) if (processor.submit(file)) taken++;
     options.onListed?.(taken, listing.files.length - taken);

@@ -9,13 +9,19 @@ export function printable(path: string): string {
   return /[\u0000-\u001f\u007f-\u009f]/.test(path) ? JSON.stringify(path) : path;
 }
 
+/** How many failures and skipped paths the closing summary lists by name. */
+const SHOWN = 20;
+
 /** Running totals of a pass, for the progress line and the closing summary. */
 export class Summary {
   readonly started = performance.now();
   done = 0;
   failed = 0;
+  /** The first few skipped paths, for the printout; `skippedCount` counts them all. */
   readonly skipped: Array<{ path: string; reason: SkipReason }> = [];
+  skippedCount = 0;
   readonly perMime = new Map<string, { done: number; failed: number }>();
+  /** The first few failures, for the printout (fail.log has every one): a long watch must not grow without bound. */
   readonly failures: FileRecord[] = [];
 
   add(record: FileRecord): void {
@@ -26,9 +32,14 @@ export class Summary {
     } else {
       this.failed++;
       counts.failed++;
-      this.failures.push(record);
+      if (this.failures.length < SHOWN) this.failures.push(record);
     }
     this.perMime.set(record.mime, counts);
+  }
+
+  skip(path: string, reason: SkipReason): void {
+    this.skippedCount++;
+    if (this.skipped.length < SHOWN) this.skipped.push({ path, reason });
   }
 
   get processed(): number {
@@ -45,7 +56,7 @@ export class Summary {
 
   format(): string {
     const lines = [
-      `${this.processed} file${this.processed === 1 ? '' : 's'} in ${this.seconds.toFixed(1)} s (${this.rate.toFixed(1)} files/s): ${this.done} done, ${this.failed} failed, ${this.skipped.length} skipped`,
+      `${this.processed} file${this.processed === 1 ? '' : 's'} in ${this.seconds.toFixed(1)} s (${this.rate.toFixed(1)} files/s): ${this.done} done, ${this.failed} failed, ${this.skippedCount} skipped`,
     ];
     const mimes = [...this.perMime.entries()].sort((a, b) => b[1].done + b[1].failed - (a[1].done + a[1].failed) || a[0].localeCompare(b[0]));
     if (mimes.length > 0) {
@@ -55,13 +66,13 @@ export class Summary {
     }
     if (this.failures.length > 0) {
       lines.push('', 'Failed:');
-      for (const f of this.failures.slice(0, 20)) lines.push(`  ${printable(f.path)}\n    ${printable(f.reason ?? '')}`);
-      if (this.failures.length > 20) lines.push(`  … and ${this.failures.length - 20} more in fail.log`);
+      for (const f of this.failures) lines.push(`  ${printable(f.path)}\n    ${printable(f.reason ?? '')}`);
+      if (this.failed > this.failures.length) lines.push(`  … and ${this.failed - this.failures.length} more in fail.log`);
     }
     if (this.skipped.length > 0) {
       lines.push('', 'Skipped (never followed or opened):');
-      for (const s of this.skipped.slice(0, 20)) lines.push(`  ${printable(s.path)}: ${s.reason}`);
-      if (this.skipped.length > 20) lines.push(`  … and ${this.skipped.length - 20} more`);
+      for (const s of this.skipped) lines.push(`  ${printable(s.path)}: ${s.reason}`);
+      if (this.skippedCount > this.skipped.length) lines.push(`  … and ${this.skippedCount - this.skipped.length} more`);
     }
     return lines.join('\n');
   }

@@ -27,7 +27,7 @@ export async function watchFolder(session: Session, dumpPath: string, options: P
     summary.add(record);
     options.onRecord?.(record, summary);
   });
-  processor.on('skip', (file, reason) => summary.skipped.push({ path: file, reason }));
+  processor.on('skip', (file, reason) => summary.skip(file, reason));
 
   const isOwn = (p: string) => ownFolders.some((dir) => p === dir || p.startsWith(dir + path.sep));
   const watcher: FSWatcher = chokidarWatch(root, { ignoreInitial: true, followSymlinks: false, ignored: isOwn });
@@ -56,7 +56,7 @@ export async function watchFolder(session: Session, dumpPath: string, options: P
     return { taken, listing };
   };
   const first = await sweep();
-  summary.skipped.push(...first.listing.skipped);
+  for (const { path: file, reason } of first.listing.skipped) summary.skip(file, reason);
   options.onListed?.(first.taken, first.listing.files.length - first.taken);
 
   let stopped = false;
