@@ -8,13 +8,16 @@ import { makeDump, writeTrivialApi } from './workload.ts';
 const BIN = fileURLToPath(new URL('../bin/broapt.js', import.meta.url));
 const JOBS = 2;
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: string): Promise<number> {
+/** Seconds the command took, and what it printed. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: string): Promise<{ seconds: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'inherit'] });
+    const child = spawn(command, args, { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     if (input !== undefined) child.stdin!.end(input);
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`${command} exited ${code}`))));
+    child.on('close', (code) => (code === 0 ? resolve({ seconds: (performance.now() - started) / 1000, stdout }) : reject(new Error(`${command} exited ${code}`))));
   });
 }
 
@@ -32,9 +35,12 @@ export async function main(sizes = [1_000, 20_000]): Promise<void> {
       const dump = path.join(dir, 'dump');
       const files = await makeDump(dump, n);
       await writeTrivialApi(path.join(dir, 'api'));
-      const floor = await run('xargs', ['-0', '-P', String(JOBS), '-n', '1', 'sh', '-c', ': "$1"', 'sh'], process.env, `${files.join('\0')}\0`);
+      const floor = (await run('xargs', ['-0', '-P', String(JOBS), '-n', '1', 'sh', '-c', ': "$1"', 'sh'], process.env, `${files.join('\0')}\0`)).seconds;
       const env = { ...process.env, BROAPT_API_ROOT: path.join(dir, 'api'), BROAPT_LOGS_PATH: path.join(dir, 'logs'), BROAPT_LOG_LEVEL: 'warn' };
-      const ours = await run(process.execPath, [BIN, 'scan', '--jobs', String(JOBS), dump], env);
+      const scan = await run(process.execPath, [BIN, 'scan', '--jobs', String(JOBS), dump], env);
+      // A fast run that skipped work would be no result at all.
+      if (!scan.stdout.startsWith(`${n} files in`) || !scan.stdout.includes(`${n} done, 0 failed`)) throw new Error(`broapt did not process all ${n} files:\n${scan.stdout}`);
+      const ours = scan.seconds;
       const line = [
         String(n).padStart(6),
         floor.toFixed(2).padStart(9),

@@ -1,4 +1,5 @@
-import { workerData } from 'piscina';
+// Piscina hands a worker its pool's workerData unchanged; reading it here spares the worker loading piscina's index.
+import { workerData } from 'node:worker_threads';
 import { commandLogPath } from '../runner/api-logs.ts';
 import { runCommand } from '../runner/host.ts';
 import { useLauncherRegistry } from '../runner/launcher.ts';
