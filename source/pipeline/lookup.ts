@@ -30,7 +30,8 @@ export async function lookup(config: ApiConfig, file: string): Promise<Lookup> {
   const app = match.app;
   return {
     entry,
-    contentMime: await sniffMime(entry.path),
+    // Only BroAPT names take their MIME from the name; the others were sniffed already.
+    contentMime: entry.scheme === 'broapt' ? await sniffMime(entry.path) : entry.mime.name,
     match,
     runner: 'host',
     logFolder: logFolderOf(match, entry.mime),
