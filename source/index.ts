@@ -31,3 +31,8 @@ export { ZeekLogError } from './zeek/error.ts';
 export { defaultHeader, headerDirectives, type ZeekHeader, type ZeekDirective } from './zeek/header.ts';
 export type { ZeekEntry } from './zeek/entry.ts';
 export type { ZeekRecord, ZeekValue } from './zeek/values.ts';
+export { runHooks, runExitHooks, HookError, type Hook, type HookContext, type HookOutcome } from './hooks/hook.ts';
+export { loadSites } from './hooks/sites.ts';
+export { BUILTIN_HOOKS } from './hooks/builtin.ts';
+export { extractedFiles, extractedFilesHook, EXTRACTED_FILES_LOG, type ExtractedFile, type Conn } from './hooks/extracted-files.ts';
+export { httpConnection, httpConnectionsHook, HTTP_CONNECTIONS_LOG, type HttpConnection } from './hooks/http-connections.ts';
