@@ -1,11 +1,18 @@
 #!/bin/sh
 # Installs the Debian packages the tests use when they are missing, so `npm test`
 # passes on a fresh machine. Needs root (as CI is); prints what it does.
+# One line per need: a command the tests run, then the Debian package that has it.
 set -eu
 need=""
-command -v file >/dev/null 2>&1 || need="$need file"
-command -v xargs >/dev/null 2>&1 || need="$need findutils"
-command -v pgrep >/dev/null 2>&1 || need="$need procps"
+while read -r command package; do
+  case "$command" in '' | '#'*) continue ;; esac
+  command -v "$command" >/dev/null 2>&1 || need="$need $package"
+done <<'NEEDS'
+file file
+xargs findutils
+pgrep procps
+tshark tshark
+NEEDS
 if [ -n "$need" ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "system-deps: missing Debian packages:$need; install them (as root: apt-get install -y$need) and run again." >&2
@@ -13,5 +20,6 @@ if [ -n "$need" ]; then
   fi
   echo "system-deps: installing$need" >&2
   apt-get update -qq >/dev/null
+  # tshark asks whether non-root users may capture; the noninteractive answer (no) is the safe one.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
 fi

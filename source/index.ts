@@ -36,3 +36,7 @@ export { loadSites } from './hooks/sites.ts';
 export { BUILTIN_HOOKS } from './hooks/builtin.ts';
 export { extractedFiles, extractedFilesHook, EXTRACTED_FILES_LOG, type ExtractedFile, type Conn } from './hooks/extracted-files.ts';
 export { httpConnection, httpConnectionsHook, HTTP_CONNECTIONS_LOG, type HttpConnection } from './hooks/http-connections.ts';
+export { EngineError, ENGINE_NAMES, type Engine, type EngineName, type ExtractedFile as EngineExtractedFile } from './engine/engine.ts';
+export { tsharkEngine } from './engine/tshark.ts';
+export { listPcaps, isPcap } from './engine/pcap.ts';
+export { runPcaps, type PcapRunOptions, type PcapRunResult } from './engine/run.ts';

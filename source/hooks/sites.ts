@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { UsageError } from '../errors.ts';
 import { HookError, type Hook, type HookOutcome } from './hook.ts';
 
 const MODULE = /\.(ts|js|mjs)$/;
@@ -24,7 +25,13 @@ function asHook(value: unknown): Hook {
 export async function loadSites(dir: string): Promise<{ hooks: Hook[]; failures: HookOutcome[] }> {
   const hooks: Hook[] = [];
   const failures: HookOutcome[] = [];
-  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && MODULE.test(e.name)).map((e) => e.name).sort();
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(
+      `the sites folder ${dir} (--sites or BROAPT_SITES) ${error.code === 'ENOTDIR' ? 'is not a folder' : 'cannot be read'}: ${error.code}. Point it at a folder of hook modules (docs/hooks.md), or unset it.`,
+      'E_SITES',
+    );
+  });
+  const names = entries.filter((e) => e.isFile() && MODULE.test(e.name)).map((e) => e.name).sort();
   for (const name of names) {
     const file = path.resolve(dir, name);
     try {

@@ -10,17 +10,29 @@ export interface PassOptions {
   onListed?: (total: number, alreadyProcessed: number) => void;
 }
 
+/** A summary of what the processor does from now until `detach()`, each record also handed to `onRecord`. */
+export function followSummary(processor: Session['processor'], onRecord?: PassOptions['onRecord']): { summary: Summary; detach(): void } {
+  const summary = new Summary();
+  const record = (done: FileRecord) => {
+    summary.add(done);
+    onRecord?.(done, summary);
+  };
+  const skip = (file: string, reason: SkipReason) => summary.skip(file, reason);
+  processor.on('record', record);
+  processor.on('skip', skip);
+  return {
+    summary,
+    detach() {
+      processor.off('record', record);
+      processor.off('skip', skip);
+    },
+  };
+}
+
 /** One pass over files and folders: everything not yet in the history is analysed once. */
 export async function scanPaths(session: Session, paths: string[], options: PassOptions = {}): Promise<Summary> {
-  const summary = new Summary();
   const { processor } = session;
-  const onRecord = (record: FileRecord) => {
-    summary.add(record);
-    options.onRecord?.(record, summary);
-  };
-  const onSkip = (file: string, reason: SkipReason) => summary.skip(file, reason);
-  processor.on('record', onRecord);
-  processor.on('skip', onSkip);
+  const { summary, detach } = followSummary(processor, options.onRecord);
   try {
     const listing = await listFiles(paths, session.ownFolders);
     for (const { path: file, reason } of listing.skipped) summary.skip(file, reason);
@@ -29,8 +41,7 @@ export async function scanPaths(session: Session, paths: string[], options: Pass
     options.onListed?.(taken, listing.files.length - taken);
     await processor.idle();
   } finally {
-    processor.off('record', onRecord);
-    processor.off('skip', onSkip);
+    detach();
   }
   return summary;
 }

@@ -71,7 +71,7 @@ async function processFolder(args: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError('give exactly one LOG_DIR (a folder of Zeek logs); run `broapt logs --help`.');
   const sites = values.sites ?? process.env.BROAPT_SITES;
-  requireExisting(sites === undefined ? positionals : [...positionals, sites], 'folder');
+  requireExisting(positionals, 'folder');
   const context: HookContext = { dumpPath: resolveSettings({ dumpPath: values['dump-path'] }).dumpPath };
   const loaded = sites === undefined ? { hooks: [], failures: [] } : await loadSites(sites);
   const hooks = [...BUILTIN_HOOKS, ...loaded.hooks];

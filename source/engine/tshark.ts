@@ -1,0 +1,179 @@
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FilesLog } from './files-log.ts';
+import { findExecutable } from './executable.ts';
+import { EngineError, type Engine, type ExtractedFile } from './engine.ts';
+import { stableFuid } from './fuid.ts';
+import { attachmentsOf } from './mail.ts';
+import { pcapStem } from './pcap.ts';
+import { fileDigests, placeFile, type PlacedFile } from './place.ts';
+import type { ZeekRecord } from '../zeek/values.ts';
+
+/** tshark's export-object protocols, with the `source` Zeek gives such files. */
+const PROTOCOLS = [
+  { tshark: 'http', source: 'HTTP' },
+  { tshark: 'imf', source: 'SMTP' },
+  { tshark: 'smb', source: 'SMB' },
+  { tshark: 'tftp', source: 'TFTP' },
+  { tshark: 'ftp-data', source: 'FTP_DATA' },
+] as const;
+
+/** The frame that carried an object, as far as tshark's fields tell. */
+interface Carrier {
+  protocol: 'http' | 'imf';
+  ts: number;
+  src: string;
+  dst: string;
+  size: number | undefined;
+  /** URI basename (HTTP) or subject (IMF): what tshark names the object after. */
+  name: string;
+}
+
+/** Extracts with Wireshark's `tshark --export-objects`; see docs/engines.md. */
+export function tsharkEngine(env: NodeJS.ProcessEnv = process.env): Engine {
+  const binary = findExecutable('tshark', env.BROAPT_TSHARK?.trim() || undefined, env);
+  if (binary === undefined) {
+    throw new EngineError(
+      'E_NO_TSHARK',
+      'no tshark binary found on PATH. Install it (Debian: apt-get install tshark, answering "no" to non-root captures) or point BROAPT_TSHARK at it.',
+    );
+  }
+  let supported: Promise<string[]> | undefined;
+  return {
+    name: 'tshark',
+    async extract(pcap, outDir, dumpDir, onFile) {
+      const protocols = await (supported ??= exportProtocols(binary));
+      const exportDir = path.join(outDir, 'export');
+      const use = PROTOCOLS.filter((p) => protocols.includes(p.tshark));
+      const args = ['-r', pcap, '-n', '-q', ...use.flatMap((p) => ['--export-objects', `${p.tshark},${path.join(exportDir, p.tshark)}`])];
+      const [, carriers, { sha256: pcapSha256 }] = await Promise.all([tshark(binary, args, pcap), carriersOf(binary, pcap), fileDigests(pcap)]);
+      const log = new FilesLog();
+      const stem = pcapStem(pcap);
+      for (const protocol of use) {
+        const dir = path.join(exportDir, protocol.tshark);
+        // tshark writes the names (taken from the traffic) itself; they are only ever read back as data.
+        const names = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isFile()).map((d) => d.name).sort();
+        for (const [index, name] of names.entries()) {
+          const fuid = stableFuid(pcapSha256, protocol.tshark, String(index));
+          const placed = await placeFile({ source: path.join(dir, name), protocol: protocol.source, fuid, pcap: stem, dumpDir, exportedName: name });
+          const carrier = carrierOf(carriers, protocol.tshark, name, placed.size);
+          const record = fileRecord(placed, { fuid, source: protocol.source, filename: name, carrier, depth: 0, parent: null });
+          log.add(record);
+          onFile({ path: placed.path, fuid });
+          if (protocol.tshark === 'imf') await extractAttachments(placed, record, { stem, dumpDir, outDir, log, onFile });
+        }
+      }
+      await rm(exportDir, { recursive: true, force: true });
+      await log.write(outDir);
+    },
+  };
+}
+
+async function extractAttachments(
+  message: PlacedFile,
+  parent: ZeekRecord,
+  context: { stem: string; dumpDir: string; outDir: string; log: FilesLog; onFile: (file: ExtractedFile) => void },
+): Promise<void> {
+  const parentFuid = String(parent.fuid);
+  for (const [index, attachment] of (await attachmentsOf(message.path)).entries()) {
+    const fuid = stableFuid(parentFuid, 'attachment', String(index));
+    const scratch = path.join(context.outDir, `${fuid}.attachment`);
+    await writeFile(scratch, attachment.content);
+    const placed = await placeFile({ source: scratch, protocol: 'SMTP', fuid, pcap: context.stem, dumpDir: context.dumpDir, exportedName: attachment.filename });
+    context.log.add({
+      ...fileRecord(placed, { fuid, source: 'SMTP', filename: attachment.filename || null, carrier: undefined, depth: 1, parent: parentFuid }),
+      ts: parent.ts ?? null,
+      tx_hosts: parent.tx_hosts ?? null,
+      rx_hosts: parent.rx_hosts ?? null,
+    });
+    context.onFile({ path: placed.path, fuid });
+  }
+}
+
+function fileRecord(
+  placed: PlacedFile,
+  about: { fuid: string; source: string; filename: string | null; carrier: Carrier | undefined; depth: number; parent: string | null },
+): ZeekRecord {
+  const { carrier } = about;
+  return {
+    ts: carrier?.ts ?? null,
+    fuid: about.fuid,
+    tx_hosts: carrier ? [carrier.src] : null,
+    rx_hosts: carrier ? [carrier.dst] : null,
+    source: about.source,
+    depth: about.depth,
+    analyzers: ['MD5', 'SHA1', 'SHA256', 'EXTRACT'],
+    mime_type: placed.mime,
+    filename: about.filename,
+    seen_bytes: placed.size,
+    total_bytes: placed.size,
+    missing_bytes: 0,
+    parent_fuid: about.parent,
+    md5: placed.md5,
+    sha1: placed.sha1,
+    sha256: placed.sha256,
+    extracted: placed.localName,
+    extracted_cutoff: false,
+    extracted_size: placed.size,
+  };
+}
+
+/**
+ * The frame an object came from: the one carrier of its protocol whose name
+ * (and size, when the frame gives one) matches the exported object. tshark's
+ * CLI does not list which frame made which object, so an ambiguous match
+ * stays unmatched: files.log then leaves ts and hosts unset.
+ */
+function carrierOf(carriers: Carrier[], protocol: string, exportedName: string, size: number): Carrier | undefined {
+  // tshark escapes unsafe characters as %xx and tells duplicates apart with a `(n)` suffix.
+  let name = exportedName.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  if (protocol === 'imf') name = name.replace(/\.eml$/, '');
+  const candidates = carriers.filter((c) => c.protocol === protocol && c.name === name && (c.size === undefined || c.size === size));
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+async function carriersOf(binary: string, pcap: string): Promise<Carrier[]> {
+  const fields = ['frame.protocols', 'frame.time_epoch', 'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'http.content_length', 'http.request.uri', 'http.response_for.uri', 'imf.subject'];
+  const output = await tshark(binary, ['-r', pcap, '-n', '-Y', 'http.file_data || imf', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...fields.flatMap((f) => ['-e', f])], pcap);
+  return output
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [protocols = '', ts = '', ip4src = '', ip4dst = '', ip6src = '', ip6dst = '', length = '', requestUri = '', responseUri = '', ...subject] = line.split('\t');
+      const isMail = protocols.split(':').includes('imf');
+      const uri = (responseUri || requestUri).replace(/[?#].*$/, '');
+      return {
+        protocol: isMail ? 'imf' : 'http',
+        ts: Number(ts),
+        src: ip4src || ip6src,
+        dst: ip4dst || ip6dst,
+        size: length === '' || isMail ? undefined : Number(length),
+        name: isMail ? subject.join('\t') : decodeURIComponentSafe(uri.slice(uri.lastIndexOf('/') + 1)),
+      } satisfies Carrier;
+    });
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The protocols this tshark can export, from the list `--export-objects help` prints. */
+async function exportProtocols(binary: string): Promise<string[]> {
+  const { execa } = await import('execa');
+  const result = await execa(binary, ['--export-objects', 'help'], { reject: false, all: true });
+  return result.all.split('\n').map((line) => line.trim()).filter((line) => /^[a-z0-9-]+$/.test(line));
+}
+
+async function tshark(binary: string, args: string[], pcap: string): Promise<string> {
+  const { execa } = await import('execa');
+  const result = await execa(binary, args, { reject: false, stripFinalNewline: false, maxBuffer: 1024 * 1024 * 1024 });
+  if (result.exitCode !== 0) {
+    const detail = result.stderr.split('\n').filter((line) => line && !line.startsWith('Running as user')).join('\n');
+    throw new EngineError('E_TSHARK', `tshark failed on ${pcap} (exit ${result.exitCode}): ${detail || result.shortMessage}. Check that the capture is readable with tshark -r.`, { exitCode: 1 });
+  }
+  return result.stdout;
+}

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parseName } from '../source/entry/naming.ts';
+import { readZeekLog } from '../source/zeek/read.ts';
+import type { ZeekRecord } from '../source/zeek/values.ts';
+import { requireFixtures } from './helpers/fixtures.ts';
+import { problems, runCli, useWorkspace, type Workspace } from './helpers/workspace.ts';
+
+const workspace = useWorkspace();
+
+/** Every app records the file it saw, so the test knows what was analysed. */
+const API = `
+example:
+  report: printf '%s\\n' "$BROAPT_PATH" >> seen.txt
+`;
+
+async function sha256(file: string): Promise<string> {
+  return createHash('sha256').update(await readFile(file)).digest('hex');
+}
+
+async function records(file: string): Promise<ZeekRecord[]> {
+  const out: ZeekRecord[] = [];
+  for await (const record of readZeekLog(file)) out.push(record);
+  return out;
+}
+
+/** The per-PCAP log folders `run` made, by PCAP stem. */
+async function logFolders(ws: Workspace): Promise<Map<string, string>> {
+  const folders = new Map<string, string>();
+  for (const entry of await readdir(ws.logs, { withFileTypes: true })) {
+    const stem = /^(.*)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.exec(entry.name)?.[1];
+    if (entry.isDirectory() && stem !== undefined) folders.set(stem, path.join(ws.logs, entry.name));
+  }
+  return folders;
+}
+
+async function runTshark(ws: Workspace, inputs: string[], env: Record<string, string> = {}) {
+  return runCli(['run', '--engine', 'tshark', ...inputs], { ...ws.env, ...env });
+}
+
+describe('broapt run --engine tshark', () => {
+  test('extracts HTTP objects and SMTP messages with their attachments, names them per the convention, analyses each, writes files.log', async (context) => {
+    const fixtures = requireFixtures(context);
+    const ws = workspace();
+    await ws.writeApi(API);
+    const strelka = path.join(fixtures, 'pcaps/strelka/test.pcap');
+    const smtp = path.join(fixtures, 'pcaps/zeek-btest-traces/smtp.pcap');
+    const result = await runTshark(ws, [strelka, smtp]);
+    expect(problems(result.stderr)).toBe('');
+    expect(result.code).toBe(0);
+
+    const folders = await logFolders(ws);
+    expect([...folders.keys()].sort()).toEqual(['smtp', 'test']);
+    const files = [...(await records(path.join(folders.get('test')!, 'files.log'))), ...(await records(path.join(folders.get('smtp')!, 'files.log')))];
+
+    // Every extracted file is in the dump folder under its BroAPT name, with files.log's hashes, and was analysed.
+    const seen = (await readFile(path.join(ws.api, 'example', 'seen.txt'), 'utf8')).trim().split('\n').sort();
+    const dumped = files.map((r) => path.join(ws.dump, String(r.extracted))).sort();
+    expect(seen).toEqual(dumped);
+    expect((await ws.readLines('dump.log')).sort()).toEqual(dumped);
+    for (const record of files) {
+      const file = path.join(ws.dump, String(record.extracted));
+      const entry = parseName(path.basename(file))!;
+      expect(entry.fuid).toBe(record.fuid);
+      expect(entry.protocol).toBe(record.source);
+      expect(`${entry.mime!.mediaType}/${entry.mime!.subtype}`).toBe(record.mime_type);
+      expect(path.dirname(String(record.extracted))).toBe(path.join(entry.mime!.mediaType, entry.mime!.subtype));
+      expect(await sha256(file)).toBe(record.sha256);
+      expect(record.seen_bytes).toBe((await readFile(file)).length);
+    }
+
+    // The strelka pcap carries the sample exe and jpg byte for byte, from 10.0.0.x hosts.
+    const samples = await Promise.all(['test.exe', 'test.jpg'].map((name) => sha256(path.join(fixtures, 'samples/strelka', name))));
+    const http = files.filter((r) => r.source === 'HTTP');
+    expect(http.map((r) => r.sha256)).toEqual(expect.arrayContaining(samples));
+    const exe = http.find((r) => r.sha256 === samples[0])!;
+    expect(exe.filename).toBe('test.exe');
+    expect(exe.tx_hosts).toHaveLength(1);
+    expect(typeof exe.ts).toBe('number');
+
+    // Two messages come out whole; the multipart one's attachments are child files.
+    const mails = files.filter((r) => r.source === 'SMTP' && r.depth === 0);
+    expect(mails).toHaveLength(2);
+    const children = files.filter((r) => r.depth === 1);
+    expect(children.length).toBeGreaterThanOrEqual(1);
+    expect(children.map((r) => r.filename)).toContain('NEWS.txt');
+    for (const child of children) expect(mails.map((m) => m.fuid)).toContain(child.parent_fuid);
+
+    // The post-processing hooks ran on each capture's log folder.
+    const extracted = (await readFile(path.join(folders.get('test')!, 'extracted_files.log'), 'utf8')).trim().split('\n');
+    expect(extracted).toHaveLength(http.length);
+  });
+
+  test('the HTTP body of get.pcap hashes to the sha256 Zeek logged for it', async (context) => {
+    const fixtures = requireFixtures(context);
+    const ws = workspace();
+    await ws.writeApi(API);
+    const result = await runTshark(ws, [path.join(fixtures, 'pcaps/zeek-btest-traces/http/get.pcap')]);
+    expect(result.code).toBe(0);
+    const ours = await records(path.join([...(await logFolders(ws)).values()][0]!, 'files.log'));
+    const zeeks = await records(path.join(fixtures, 'zeek-logs/tsv/zeek-3.3.0-dev-btest/http-get/files.log'));
+    expect(ours.map((r) => r.sha256)).toEqual(zeeks.map((r) => r.sha256));
+  });
+
+  test('a second run skips processed captures; file names are stable across runs', async (context) => {
+    const fixtures = requireFixtures(context);
+    const ws = workspace();
+    await ws.writeApi(API);
+    const folder = path.join(ws.dir, 'captures');
+    await mkdir(folder);
+    await copyFile(path.join(fixtures, 'pcaps/strelka/test.pcap'), path.join(folder, 'a.pcap'));
+    await writeFile(path.join(folder, 'notes.txt'), 'not a capture');
+    expect((await runTshark(ws, [folder])).code).toBe(0);
+    const first = (await ws.readLines('dump.log')).sort();
+    expect(first.length).toBeGreaterThanOrEqual(3);
+    expect(await ws.readLines('processed_pcaps.log' as 'dump.log')).toHaveLength(1);
+
+    const again = await runTshark(ws, [folder]);
+    expect(again.code).toBe(0);
+    expect((await ws.readLines('dump.log')).sort()).toEqual(first);
+
+    // A fresh workspace extracting the same capture names every file the same.
+    const other = workspace();
+    const otherLogs = path.join(ws.dir, 'logs2');
+    const otherDump = path.join(ws.dir, 'dump2');
+    expect((await runTshark(other, [folder], { BROAPT_LOGS_PATH: otherLogs, BROAPT_DUMP_PATH: otherDump })).code).toBe(0);
+    const names = (text: string) => text.trim().split('\n').map((line) => path.basename(line)).sort();
+    expect(names(await readFile(path.join(otherLogs, 'dump.log'), 'utf8'))).toEqual(first.map((line) => path.basename(line)).sort());
+  });
+
+  test('refuses what it cannot process, saying what to do', async (context) => {
+    const fixtures = requireFixtures(context);
+    const ws = workspace();
+    await ws.writeApi(API);
+    const notPcap = await ws.addFile('notes.txt', 'hello');
+    const refused = await runTshark(ws, [notPcap]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('is not a PCAP or pcapng file');
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+
+    const pcap = path.join(fixtures, 'pcaps/zeek-btest-traces/http/get.pcap');
+    const noZeek = await runCli(['run', pcap], { ...ws.env, PATH: '/usr/bin:/bin', BROAPT_ZEEK: '' });
+    expect(noZeek.code).toBe(2);
+    expect(noZeek.stderr).toContain('--engine tshark');
+
+    const unknown = await runCli(['run', '--engine', 'snort', pcap], ws.env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('use zeek or tshark');
+
+    const badSites = await runTshark(ws, [pcap], { BROAPT_SITES: path.join(ws.dir, 'missing') });
+    expect(badSites.code).toBe(2);
+    expect(badSites.stderr).toContain('BROAPT_SITES');
+  });
+});
