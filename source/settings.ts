@@ -28,6 +28,8 @@ export interface Settings {
   retryFailed: boolean;
   /** Seconds a file must stay untouched before watch takes it (BROAPT_SETTLE_TIME, --settle-time). */
   settleTime: number;
+  /** broapt.log as Zeek JSON lines instead of TSV (BROAPT_JSON_MODE, the reference's switch). */
+  jsonMode: boolean;
 }
 
 /** Values given on the command line, by their Settings name; undefined means "not given". */
@@ -58,6 +60,15 @@ function number(source: Source | undefined, fallback: number, opts: { integer: b
   return value;
 }
 
+/** The reference read BROAPT_JSON_MODE with Python's truthiness of common spellings. */
+function boolean(source: Source | undefined, fallback: boolean): boolean {
+  if (!source) return fallback;
+  const value = source.value.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new UsageError(`${source.origin}=${JSON.stringify(source.value)} is not valid: give true or false.`, 'E_SETTING');
+}
+
 /** Resolve settings from flags, then BROAPT_* variables (reference names), then defaults. */
 export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
   const dir = (flag: string | boolean | undefined, flagName: string, names: string[], fallback: string) =>
@@ -74,5 +85,6 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     timeout: number(pick(flags.timeout, '--timeout', env, ['BROAPT_TIMEOUT']), 300, { integer: false, min: 0.001 }),
     retryFailed: flags.retryFailed === true,
     settleTime: number(pick(flags.settleTime, '--settle-time', env, ['BROAPT_SETTLE_TIME']), 0.5, { integer: false, min: 0 }),
+    jsonMode: boolean(pick(flags.jsonMode, '--json-mode', env, ['BROAPT_JSON_MODE']), false),
   };
 }

@@ -10,6 +10,8 @@ import { InstallGate } from '../pool/install.ts';
 import { IN_FLIGHT_PER_JOB, type FilePool } from '../pool/pool.ts';
 import type { Task } from '../pool/task.ts';
 import { logFolderOf } from '../runner/api-logs.ts';
+import { mergeReports } from '../report/merge.ts';
+import type { ReportLogs } from '../report/logs.ts';
 import type { CommandResult } from '../runner/result.ts';
 import type { Settings } from '../settings.ts';
 import { inspect, type SkipReason } from './listing.ts';
@@ -22,6 +24,8 @@ export interface ProcessorOptions {
   history: History;
   /** processed.jsonl */
   records: AppendLog;
+  /** reports.jsonl and broapt.log. */
+  reportLogs?: ReportLogs;
   pool: FilePool;
   logger: Logger;
   /** Wait until a file is this many ms untouched before taking it (watch mode). */
@@ -215,12 +219,17 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     if (outcome.cancelled) return undefined;
     const commands = [...install.commands, ...outcome.commands];
     if (outcome.reason !== undefined) return failed(outcome.reason, commands);
-    return { ...base, status: 'done', commands };
+    const { sha256, realMime, ...merged } = mergeReports(outcome.reports);
+    // Names other than BroAPT's were sniffed to make the entry: their MIME is the real one.
+    const real = realMime ?? (entry.scheme === 'broapt' ? undefined : entry.mime.name);
+    const hash = sha256 ?? outcome.sha256;
+    return { ...base, ...(real === undefined ? {} : { realMime: real }), ...(hash === undefined ? {} : { sha256: hash }), status: 'done', ...merged, reports: outcome.reports, commands };
   }
 
   #finish(started: number, partial: Omit<FileRecord, 'time' | 'durationMs'>): FileRecord {
     const record: FileRecord = { time: new Date().toISOString(), ...partial, durationMs: Math.round(performance.now() - started) };
     this.#o.records.append(JSON.stringify(record));
+    this.#o.reportLogs?.write(record);
     if (record.status === 'done') this.#o.history.markDone(record.path);
     else this.#o.history.markFailed(record.path, record.reason ?? 'failed', { fuid: record.fuid, mime: record.mime, app: record.app });
     this.emit('record', record);

@@ -1,3 +1,5 @@
+import type { CommandReport, TaggedFinding } from '../report/merge.ts';
+import type { Verdict } from '../report/report.ts';
 import type { CommandResult } from '../runner/result.ts';
 
 /** The outcome of one file, one JSON line of `<LOGS_PATH>/processed.jsonl`. */
@@ -16,6 +18,18 @@ export interface FileRecord {
   status: 'done' | 'failed';
   /** For failures: what went wrong, in words a user can act on. */
   reason?: string;
+  /** Content hash: an app's `details.sha256`, else computed by broapt. Set for done files. */
+  sha256?: string;
+  /** MIME type from the content, when known: an app's `details.realMime`, or the sniffed type of a name that carries none. */
+  realMime?: string;
+  /** Worst verdict of the commands' reports (`unknown` when none gave one). Set for done files only. */
+  verdict?: Verdict;
+  /** Highest score of the reports, 0-100. */
+  score?: number;
+  /** Every report's findings, each tagged with its app. */
+  findings?: TaggedFinding[];
+  /** Each command's report (apps/README.md), in the order the commands ran. */
+  reports?: CommandReport[];
   /** Every command that ran, install steps included, in order. */
   commands: CommandResult[];
   durationMs: number;

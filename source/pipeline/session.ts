@@ -7,6 +7,7 @@ import { AppendLog } from '../history/append-log.ts';
 import { History } from '../history/history.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { FilePool } from '../pool/pool.ts';
+import { ReportLogs } from '../report/logs.ts';
 import type { Settings } from '../settings.ts';
 import { Processor } from './processor.ts';
 
@@ -31,8 +32,9 @@ export async function openSession(settings: Settings, options: { logger?: Logger
   await assertWorkdirs(config);
   const history = await History.open(settings.logsPath, { retryFailed: settings.retryFailed });
   const records = await AppendLog.open(path.join(settings.logsPath, 'processed.jsonl'));
+  const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
   const pool = new FilePool(settings.jobs);
-  const processor = new Processor({ settings, config, history, records, pool, logger, settleMs: options.settleMs ?? 0 });
+  const processor = new Processor({ settings, config, history, records, reportLogs, pool, logger, settleMs: options.settleMs ?? 0 });
   return {
     settings,
     config,
@@ -44,6 +46,7 @@ export async function openSession(settings: Settings, options: { logger?: Logger
     async close() {
       await pool.close();
       await records.close();
+      await reportLogs.close();
       await history.close();
     },
   };

@@ -1,5 +1,8 @@
 // Piscina hands a worker its pool's workerData unchanged; reading it here spares the worker loading piscina's index.
 import { workerData } from 'node:worker_threads';
+import { collectReport, reportPathOf } from '../report/collect.ts';
+import { sha256File } from '../report/hash.ts';
+import { commandReport, mergeReports, type CommandReport } from '../report/merge.ts';
 import { commandLogPath } from '../runner/api-logs.ts';
 import { runCommand } from '../runner/host.ts';
 import { useLauncherRegistry } from '../runner/launcher.ts';
@@ -9,6 +12,10 @@ import { fileEnvironment, type Task } from './task.ts';
 
 export interface TaskOutcome {
   commands: CommandResult[];
+  /** The reports of the commands that gave one (apps/README.md). */
+  reports: CommandReport[];
+  /** Of the file, when it was read; undefined when an app reported it (the record takes that one). */
+  sha256?: string;
   /** Set when a command failed for good: the file is then a failure. */
   reason?: string;
   /** The pool was stopping before this file started: nothing ran, nothing is recorded. */
@@ -20,7 +27,7 @@ const stopFlag = shared.stop;
 useLauncherRegistry(shared.launchers);
 
 export default async function processTask(task: Task): Promise<TaskOutcome> {
-  return Atomics.load(stopFlag, 0) === 1 ? { commands: [], cancelled: true } : runApp(task);
+  return Atomics.load(stopFlag, 0) === 1 ? { commands: [], reports: [], cancelled: true } : runApp(task);
 }
 
 /**
@@ -36,20 +43,28 @@ async function runApp(task: Task): Promise<TaskOutcome> {
     ['report', 1, plan.report],
   ];
   const commands: CommandResult[] = [];
+  const reports: CommandReport[] = [];
   for (const [phase, index, command] of steps) {
+    const logFile = commandLogPath(task.apiLogs, plan.logFolder, entry.fuid, phase, index);
+    const reportFile = reportPathOf(logFile);
     const result = await runCommand({
       phase,
       index,
       command,
       cwd: plan.workdir,
-      env,
-      logFile: commandLogPath(task.apiLogs, plan.logFolder, entry.fuid, phase, index),
+      env: { ...env, BROAPT_REPORT: reportFile },
+      logFile,
+      reportFile,
       timeoutMs: plan.timeoutMs,
       maxAttempts: task.maxAttempts,
       backoffCapMs: task.backoffCapMs,
     });
     commands.push(result);
-    if (!succeeded(result)) return { commands, reason: describeFailure(plan.key, result) };
+    if (!succeeded(result)) return { commands, reports, reason: describeFailure(plan.key, result) };
+    const report = collectReport(reportFile, logFile);
+    if (report !== undefined) reports.push(commandReport(plan.key, phase, index, report));
   }
-  return { commands };
+  // Hashing reads the whole file: skipped when an app (the generic scan) already did it.
+  const sha256 = mergeReports(reports).sha256 === undefined ? sha256File(entry.path) : undefined;
+  return { commands, reports, ...(sha256 === undefined ? {} : { sha256 }) };
 }

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { clearReport } from '../report/collect.ts';
 import { launch, type LaunchOutcome } from './launcher.ts';
 import { succeeded, type CommandResult, type Phase } from './result.ts';
 
@@ -19,6 +20,8 @@ export interface CommandSpec {
   logFile: string;
   /** Per attempt. */
   timeoutMs: number;
+  /** The command's `$BROAPT_REPORT` (set in `env` by the caller): removed before each attempt, so a report is always the last attempt's own. */
+  reportFile?: string;
   /** At least 1; attempts stop at the first success. */
   maxAttempts: number;
   /** Delay before attempt n+1 is min(cap, 250 ms * 2^(n-1)); 0 means retry at once. */
@@ -37,6 +40,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandResult> {
   checkSpec(spec);
   const started = performance.now();
   for (let attempts = 1; ; attempts++) {
+    if (spec.reportFile !== undefined) clearReport(spec.reportFile);
     const outcome = await runAttempt(spec);
     const result: CommandResult = {
       phase: spec.phase,
