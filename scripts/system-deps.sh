@@ -6,12 +6,16 @@ set -eu
 need=""
 while read -r command package; do
   case "$command" in '' | '#'*) continue ;; esac
-  command -v "$command" >/dev/null 2>&1 || need="$need $package"
+  # A need is a command on PATH, or (absolute path) a file a data package installs.
+  command -v "$command" >/dev/null 2>&1 || [ -e "$command" ] || need="$need $package"
 done <<'NEEDS'
 file file
 xargs findutils
 pgrep procps
 tshark tshark
+yara yara
+clamscan clamav
+/usr/share/clamav-testfiles/clam.exe clamav-testfiles
 NEEDS
 if [ -n "$need" ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -18,6 +18,8 @@ export interface App {
   /** `environment` merged with the entry's `environ`, values `${VAR}`-expanded at load. */
   environ: Record<string, string>;
   install: string[];
+  /** Commands that prove the app usable (rules compile, databases load); `broapt apps check`, scan and watch run them before any file. */
+  check: string[];
   scripts: string[];
   report: string;
   remote: boolean;

@@ -16,7 +16,7 @@ export interface LoadOptions {
 
 /** IANA top-level media types; `x-…` names are accepted besides. */
 const TOP_KEYS = ['environment', 'example', ...MEDIA_TYPES];
-const APP_KEYS = ['workdir', 'environ', 'install', 'scripts', 'scanner', 'report', 'remote', 'shared', 'timeout'];
+const APP_KEYS = ['workdir', 'environ', 'install', 'scripts', 'scanner', 'report', 'remote', 'shared', 'timeout', 'check'];
 /** RFC 2045 token characters, plus the glob syntax `?`, `[`, `]` and `\`. */
 const SUBTYPE = /^[A-Za-z0-9!#$%&'*+.^_`{|}~?[\]\\-]+$/;
 const EXTENSION_MEDIA = /^x-[a-z0-9!#$&^_.+-]+$/;
@@ -60,6 +60,8 @@ export function parseApiConfig(text: string, file: string, options: LoadOptions)
   const base: Record<string, string | undefined> = Object.assign(Object.create(null), options.env ?? process.env, {
     // The folder actually loaded, even when --api-root overrode the variable.
     BROAPT_API_ROOT: root,
+    // The Node running broapt (24, with type stripping): the shipped TypeScript apps run on it.
+    BROAPT_NODE: process.execPath,
   });
   const environment = raw.environment.map(([name, value]): [string, string] => [name, expandVars(value, base)]);
   const withEnvironment: Record<string, string | undefined> = Object.assign(Object.create(null), base, Object.fromEntries(environment));
@@ -185,6 +187,7 @@ class Reader {
       workdir: '.',
       environ: {},
       install: [],
+      check: [],
       scripts: [],
       report: '',
       remote: false,
@@ -207,6 +210,9 @@ class Reader {
           break;
         case 'install':
           app.install = this.commands(value, at);
+          break;
+        case 'check':
+          app.check = this.commands(value, at);
           break;
         case 'scripts':
         case 'scanner':

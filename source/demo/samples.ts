@@ -41,33 +41,43 @@ function png1x1(): Buffer {
 
 const GIF_1X1 = Buffer.from('47494638396101000100800000ffffff00000021f90401000000002c00000000010001000002024401003b', 'hex');
 
-/** A one-member ZIP archive, stored (no compression), built by hand so the demo needs no zip tool. */
-function zipOf(name: string, content: Buffer): Buffer {
-  const fileName = Buffer.from(name);
-  const crc = crc32(content);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(10, 4);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(content.length, 18);
-  local.writeUInt32LE(content.length, 22);
-  local.writeUInt16LE(fileName.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(10, 6);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(content.length, 20);
-  central.writeUInt32LE(content.length, 24);
-  central.writeUInt16LE(fileName.length, 28);
-  const centralOffset = local.length + fileName.length + content.length;
+/** A ZIP archive of stored (uncompressed) members, built by hand so the demo and the tests need no zip tool. */
+export function zipOf(members: Array<[name: string, content: Buffer | string]>): Buffer {
+  const parts: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, body] of members) {
+    const content = Buffer.from(body);
+    const fileName = Buffer.from(name);
+    const crc = crc32(content);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(10, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(content.length, 18);
+    local.writeUInt32LE(content.length, 22);
+    local.writeUInt16LE(fileName.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(10, 6);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(content.length, 20);
+    central.writeUInt32LE(content.length, 24);
+    central.writeUInt16LE(fileName.length, 28);
+    central.writeUInt32LE(offset, 42);
+    parts.push(local, fileName, content);
+    centrals.push(central, fileName);
+    offset += local.length + fileName.length + content.length;
+  }
+  const directory = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + fileName.length, 12);
-  end.writeUInt32LE(centralOffset, 16);
-  return Buffer.concat([local, fileName, content, central, fileName, end]);
+  end.writeUInt16LE(members.length, 8);
+  end.writeUInt16LE(members.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, directory, end]);
 }
 
 /** The EICAR anti-virus test string, assembled at run time so no scanner flags our sources. */
@@ -125,7 +135,7 @@ export function demoSamples(elf: Buffer | undefined): Sample[] {
     { protocol: 'SMTP', pcap, mime: 'application/msword', extension: 'doc', about: 'legacy Word attachment', bytes: OLE_HEADER },
     { protocol: 'HTTP', pcap, mime: 'image/png', extension: 'png', about: '1x1 PNG', bytes: png1x1() },
     { protocol: 'HTTP', pcap, mime: 'image/gif', extension: 'gif', about: '1x1 GIF', bytes: GIF_1X1 },
-    { protocol: 'FTP_DATA', pcap, mime: 'application/zip', extension: 'zip', about: 'ZIP holding a text file', bytes: zipOf('readme.txt', Buffer.from('hello from the demo\n')) },
+    { protocol: 'FTP_DATA', pcap, mime: 'application/zip', extension: 'zip', about: 'ZIP holding a text file', bytes: zipOf([['readme.txt', 'hello from the demo\n']]) },
     { protocol: 'HTTP', pcap, mime: 'text/html', extension: 'html', about: 'page with a hidden iframe', bytes: Buffer.from(HTML_IFRAME) },
     { protocol: 'HTTP', pcap, mime: 'application/javascript', extension: 'js', about: 'obfuscated JavaScript', bytes: Buffer.from(OBFUSCATED_JS) },
     { protocol: 'HTTP', pcap, mime: 'text/plain', extension: 'txt', about: 'EICAR test file', bytes: eicar() },
