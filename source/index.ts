@@ -43,4 +43,6 @@ export { httpConnection, httpConnectionsHook, HTTP_CONNECTIONS_LOG, type HttpCon
 export { EngineError, ENGINE_NAMES, type Engine, type EngineName, type ExtractedFile as EngineExtractedFile } from './engine/engine.ts';
 export { tsharkEngine } from './engine/tshark.ts';
 export { listPcaps, isPcap } from './engine/pcap.ts';
-export { runPcaps, type PcapRunOptions, type PcapRunResult } from './engine/run.ts';
+export { PcapQueue, type PcapRunOptions, type PcapRunResult } from './engine/run.ts';
+export { zeekEngine, ZEEK_SCRIPTS } from './engine/zeek.ts';
+export { zeekInvocation, mimePattern, type ZeekInvocation } from './engine/zeek-config.ts';

@@ -35,13 +35,13 @@ export interface Settings {
 /** Values given on the command line, by their Settings name; undefined means "not given". */
 export type SettingFlags = Partial<Record<keyof Settings, string | boolean | undefined>>;
 
-interface Source {
+export interface Source {
   value: string;
   /** How the user wrote it, for error messages: `--jobs` or `BROAPT_APP_CPU`. */
   origin: string;
 }
 
-function pick(flag: string | boolean | undefined, flagName: string, env: NodeJS.ProcessEnv, names: string[]): Source | undefined {
+export function pick(flag: string | boolean | undefined, flagName: string, env: NodeJS.ProcessEnv, names: string[]): Source | undefined {
   if (typeof flag === 'string') return { value: flag, origin: flagName };
   for (const name of names) {
     const value = env[name];
@@ -50,7 +50,7 @@ function pick(flag: string | boolean | undefined, flagName: string, env: NodeJS.
   return undefined;
 }
 
-function number(source: Source | undefined, fallback: number, opts: { integer: boolean; min: number }): number {
+export function number(source: Source | undefined, fallback: number, opts: { integer: boolean; min: number }): number {
   if (!source) return fallback;
   const value = Number(source.value);
   if (!Number.isFinite(value) || (opts.integer && !Number.isInteger(value)) || value < opts.min) {
@@ -61,7 +61,7 @@ function number(source: Source | undefined, fallback: number, opts: { integer: b
 }
 
 /** The reference read BROAPT_JSON_MODE with Python's truthiness of common spellings. */
-function boolean(source: Source | undefined, fallback: boolean): boolean {
+export function boolean(source: Source | undefined, fallback: boolean): boolean {
   if (!source) return fallback;
   const value = source.value.toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(value)) return true;

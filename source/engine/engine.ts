@@ -1,4 +1,5 @@
 import { BroaptError } from '../errors.ts';
+import type { Logger } from '../log.ts';
 
 /** One file an engine placed in the dump folder. */
 export interface ExtractedFile {
@@ -7,14 +8,21 @@ export interface ExtractedFile {
   fuid: string;
 }
 
-/**
- * Turns one PCAP into extracted files: `outDir` receives the PCAP's logs
- * (files.log), `dumpDir` the files, each handed to `onFile` as soon as it is in
- * place so analysis starts while the engine is still at work.
- */
+/** Where one PCAP's output goes. */
+export interface ExtractTarget {
+  /** The PCAP's log folder: files.log and the other logs. */
+  outDir: string;
+  /** The dump folder the files go to. */
+  dumpDir: string;
+  /** Called for each file once it is in place, so analysis starts while the engine is still at work. */
+  onFile: (file: ExtractedFile) => void;
+  logger: Logger;
+}
+
+/** Turns one PCAP into extracted files. */
 export interface Engine {
   name: EngineName;
-  extract(pcap: string, outDir: string, dumpDir: string, onFile: (file: ExtractedFile) => void): Promise<void>;
+  extract(pcap: string, target: ExtractTarget): Promise<void>;
 }
 
 export const ENGINE_NAMES = ['zeek', 'tshark'] as const;

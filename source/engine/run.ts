@@ -13,8 +13,6 @@ import { pcapStem } from './pcap.ts';
 export interface PcapRunOptions {
   /** PCAPs processed at once (BROAPT_CPU). */
   parallel: number;
-  /** Resolves when intake must stop: PCAPs not started by then are left for the next run. */
-  stopRequested: Promise<unknown>;
   /** Post-processing hooks run on each PCAP's log folder once it is extracted, and at the end (exit hooks). */
   hooks: readonly Hook[];
   onRecord?: PassOptions['onRecord'];
@@ -26,72 +24,134 @@ export interface PcapRunResult {
   failed: Array<{ pcap: string; error: unknown }>;
   /** PCAPs skipped because processed_pcaps.log lists them. */
   alreadyProcessed: number;
+  /** PCAPs queued but not started when intake stopped; the next run takes them. */
+  leftForNextRun: number;
   /** Hooks that failed; each failure is isolated and the run goes on. */
   hookFailures: HookOutcome[];
 }
 
 /**
- * Runs the engine on each PCAP not in `<logs>/processed_pcaps.log`, queueing
- * every extracted file for analysis the moment it is in the dump folder. A PCAP
+ * The logs loop: runs the engine on each PCAP it is given that is not in
+ * `<logs>/processed_pcaps.log`, `parallel` at once, queueing every extracted
+ * file for analysis the moment it is in the dump folder (the dump loop). A PCAP
  * is recorded only once all of its files are in the history: after a stop or a
  * crash, the next run extracts it again, and its stable file names let the
  * history skip what was analysed already.
  */
-export async function runPcaps(session: Session, engine: Engine, pcaps: string[], options: PcapRunOptions): Promise<PcapRunResult> {
-  const { settings, processor, history, logger } = session;
-  const logFile = path.join(settings.logsPath, 'processed_pcaps.log');
-  const done = new Set((await readFile(logFile, 'utf8').catch(() => '')).split('\n').map(decodePathLine));
-  const todo = pcaps.filter((pcap) => !done.has(pcap));
-  const processedLog = await AppendLog.open(logFile);
-  const { summary, detach } = followSummary(processor, options.onRecord);
-  const result: PcapRunResult = { summary, failed: [], alreadyProcessed: pcaps.length - todo.length, hookFailures: [] };
-  let stopping = false;
-  void options.stopRequested.then(() => (stopping = true));
-  const hookContext = { dumpPath: settings.dumpPath };
-  const noteHooks = (outcomes: HookOutcome[]) => {
+export class PcapQueue {
+  readonly #session: Session;
+  readonly #engine: Engine;
+  readonly #options: PcapRunOptions;
+  readonly #done: Set<string>;
+  readonly #seen = new Set<string>();
+  readonly #waiting: string[] = [];
+  readonly #processedLog: AppendLog;
+  readonly #detach: () => void;
+  readonly #result: PcapRunResult;
+  #running = 0;
+  #closed = false;
+  #wake: (() => void) | undefined;
+
+  private constructor(session: Session, engine: Engine, options: PcapRunOptions, done: Set<string>, processedLog: AppendLog) {
+    this.#session = session;
+    this.#engine = engine;
+    this.#options = options;
+    this.#done = done;
+    this.#processedLog = processedLog;
+    const { summary, detach } = followSummary(session.processor, options.onRecord);
+    this.#detach = detach;
+    this.#result = { summary, failed: [], alreadyProcessed: 0, leftForNextRun: 0, hookFailures: [] };
+  }
+
+  static async open(session: Session, engine: Engine, options: PcapRunOptions): Promise<PcapQueue> {
+    const logFile = path.join(session.settings.logsPath, 'processed_pcaps.log');
+    const done = new Set((await readFile(logFile, 'utf8').catch(() => '')).split('\n').map(decodePathLine).filter((line) => line !== undefined));
+    return new PcapQueue(session, engine, options, done, await AppendLog.open(logFile));
+  }
+
+  /** Queues a PCAP; false when it was processed in an earlier run, is already queued, or intake is closed. */
+  add(pcap: string): boolean {
+    if (this.#closed || this.#seen.has(pcap)) return false;
+    this.#seen.add(pcap);
+    if (this.#done.has(pcap)) {
+      this.#result.alreadyProcessed++;
+      return false;
+    }
+    this.#waiting.push(pcap);
+    this.#pump();
+    return true;
+  }
+
+  /** No more PCAPs: the queued ones still run (`drop` false) or are left for the next run (`drop` true). */
+  close(drop = false): void {
+    this.#closed = true;
+    if (drop) this.#result.leftForNextRun += this.#waiting.splice(0).length;
+    this.#wake?.();
+  }
+
+  /** After `close`: resolves once every started PCAP and its files are done, exit hooks run, logs flushed. */
+  async finished(): Promise<PcapRunResult> {
+    while (!this.#closed || this.#running > 0 || this.#waiting.length > 0) await new Promise<void>((resolve) => (this.#wake = resolve));
+    try {
+      await this.#session.processor.idle();
+      this.#noteHooks(await runExitHooks(this.#options.hooks, { dumpPath: this.#session.settings.dumpPath }));
+    } finally {
+      this.#detach();
+      await this.#processedLog.close();
+    }
+    return this.#result;
+  }
+
+  #pump(): void {
+    while (this.#running < this.#options.parallel && this.#waiting.length > 0) {
+      const pcap = this.#waiting.shift()!;
+      this.#running++;
+      void this.#one(pcap).finally(() => {
+        this.#running--;
+        this.#pump();
+        this.#wake?.();
+      });
+    }
+  }
+
+  #noteHooks(outcomes: HookOutcome[]): void {
     for (const outcome of outcomes) {
       if (outcome.error === undefined) continue;
-      logger.error({ hook: outcome.hook, err: outcome.error }, outcome.error.message);
-      result.hookFailures.push(outcome);
+      this.#session.logger.error({ hook: outcome.hook, err: outcome.error }, outcome.error.message);
+      this.#result.hookFailures.push(outcome);
     }
-  };
+  }
 
-  const one = async (pcap: string) => {
+  async #one(pcap: string): Promise<void> {
+    const { settings, processor, history, logger } = this.#session;
     const outDir = path.join(settings.logsPath, `${pcapStem(pcap)}-${randomUUID()}`);
-    await mkdir(outDir, { recursive: true });
     const files: string[] = [];
     const analysed: Array<Promise<unknown>> = [];
     try {
-      await engine.extract(pcap, outDir, settings.dumpPath, (file) => {
-        files.push(file.path);
-        analysed.push(processor.process(file.path));
+      await mkdir(outDir, { recursive: true });
+      await this.#engine.extract(pcap, {
+        outDir,
+        dumpDir: settings.dumpPath,
+        logger,
+        onFile: (file) => {
+          files.push(file.path);
+          analysed.push(processor.process(file.path));
+        },
       });
     } catch (error) {
       logger.error({ pcap, err: error }, 'extraction failed; the PCAP is taken again next run');
-      result.failed.push({ pcap, error });
+      this.#result.failed.push({ pcap, error });
       await Promise.all(analysed);
       return;
     }
     // Hooks read the logs while the files are analysed: they need the files, not their reports.
-    const [outcomes] = await Promise.all([runHooks(options.hooks, outDir, hookContext), Promise.all(analysed)]);
-    noteHooks(outcomes);
+    const [outcomes] = await Promise.all([runHooks(this.#options.hooks, outDir, { dumpPath: settings.dumpPath }), Promise.all(analysed)]);
+    this.#noteHooks(outcomes);
     if (files.every((file) => history.has(file))) {
-      processedLog.append(encodePathLine(pcap));
+      this.#processedLog.append(encodePathLine(pcap));
       logger.info({ pcap, files: files.length, logs: outDir }, 'PCAP processed');
+    } else {
+      logger.warn({ pcap, logs: outDir }, 'not every file of the PCAP was analysed (stopped or failed); it is taken again next run');
     }
-  };
-
-  const queue = [...todo];
-  const lane = async () => {
-    for (let pcap = queue.shift(); pcap !== undefined && !stopping; pcap = queue.shift()) await one(pcap);
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(options.parallel, todo.length) }, lane));
-    await processor.idle();
-    noteHooks(await runExitHooks(options.hooks, hookContext));
-  } finally {
-    detach();
-    await processedLog.close();
   }
-  return result;
 }

@@ -41,7 +41,7 @@ export function tsharkEngine(env: NodeJS.ProcessEnv = process.env): Engine {
   let supported: Promise<string[]> | undefined;
   return {
     name: 'tshark',
-    async extract(pcap, outDir, dumpDir, onFile) {
+    async extract(pcap, { outDir, dumpDir, onFile }) {
       const protocols = await (supported ??= exportProtocols(binary));
       const exportDir = path.join(outDir, 'export');
       const use = PROTOCOLS.filter((p) => protocols.includes(p.tshark));

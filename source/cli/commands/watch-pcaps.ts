@@ -1,0 +1,44 @@
+import { watchPcaps } from '../../engine/watch-pcaps.ts';
+import { UsageError } from '../../errors.ts';
+import { parse, requireExisting, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
+import { PCAP_HELP, PCAP_OPTIONS, runPcapPass } from '../pcap-pass.ts';
+
+export const help = `Usage: broapt watch-pcaps [options] DIR
+
+The bundled process of the reference: take every capture in DIR and every
+capture that arrives in it later (once it has stopped growing), extract its
+files and analyse them, as \`broapt run\` does for one batch. Captures already
+in <logs-path>/processed_pcaps.log are skipped. Runs until a signal stops it.
+
+  --settle-time SEC   BROAPT_SETTLE_TIME   a capture is taken once untouched this long [0.5]
+${PCAP_HELP}
+
+Exit status: 0 after a stop when every capture, file and hook succeeded, 1
+when some failed, 2 for a usage error or a missing engine.
+
+${SETTING_HELP}
+
+Examples:
+  broapt watch-pcaps --engine tshark /srv/pcaps
+  kill -USR2 <pid>    # stop taking captures; finish the running ones
+`;
+
+const OPTIONS = { ...SETTING_OPTIONS, ...PCAP_OPTIONS, 'settle-time': { type: 'string' } } as const;
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parse('watch-pcaps', args, OPTIONS);
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const settings = settingsFrom(values);
+  if (positionals.length !== 1) throw new UsageError('give exactly one folder of captures to watch. Run `broapt watch-pcaps --help` for the options.', 'E_NO_INPUT');
+  requireExisting(positionals, 'folder');
+  const settleMs = settings.settleTime * 1000;
+  return runPcapPass(settings, values, { settleMs }, async ({ queue, logsStopped, logger }) => {
+    const watcher = await watchPcaps(positionals[0]!, queue, { settleMs, intervalMs: settings.interval * 1000, logger });
+    logger.info({ dir: positionals[0] }, 'watching for captures; SIGUSR2 stops taking them, SIGTERM or SIGINT stops everything');
+    await logsStopped;
+    await watcher.stop();
+  });
+}
