@@ -93,6 +93,23 @@ describe('broapt run --engine tshark', () => {
     expect(extracted).toHaveLength(http.length);
   });
 
+  test('with the shipped apps, every extracted file ends in broapt.log, joined to files.log by fuid', async (context) => {
+    const fixtures = requireFixtures(context);
+    const ws = workspace();
+    const { BROAPT_API_ROOT: _, ...env } = ws.env;
+    const result = await runCli(['run', '--engine', 'tshark', path.join(fixtures, 'pcaps/strelka/test.pcap')], env);
+    expect(result.code).toBe(0);
+    const files = await records(path.join([...(await logFolders(ws)).values()][0]!, 'files.log'));
+    const reports = await records(path.join(ws.logs, 'broapt.log'));
+    expect(reports.map((r) => r.fuid).sort()).toEqual(files.map((r) => r.fuid).sort());
+    for (const report of reports) {
+      const file = files.find((r) => r.fuid === report.fuid)!;
+      expect(report.sha256).toBe(file.sha256);
+      expect(report.status).toBe('done');
+      expect(['clean', 'unknown', 'suspicious', 'malicious']).toContain(report.verdict);
+    }
+  });
+
   test('the HTTP body of get.pcap hashes to the sha256 Zeek logged for it', async (context) => {
     const fixtures = requireFixtures(context);
     const ws = workspace();
