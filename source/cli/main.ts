@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   run: { load: () => import('./commands/run.ts'), summary: 'extract the files in PCAPs (zeek or tshark) and analyse each as it appears' },
   'watch-pcaps': { load: () => import('./commands/watch-pcaps.ts'), summary: 'extract and analyse every capture in a folder and every one that arrives' },
   demo: { load: () => import('./commands/demo.ts'), summary: 'generate sample files and an api.yml, and run the whole pipeline' },
+  daemon: { load: () => import('./commands/daemon.ts'), summary: 'the remote detection daemon: runs its own apps for remote: true app sides; dashboard, metrics' },
   logs: { load: () => import('./commands/logs.ts'), summary: 'run the post-processing hooks on a Zeek log folder; print Zeek logs like zeek-cut' },
 };
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ApiConfig } from '../api/app.ts';
 import { matchApp } from '../api/match.ts';
+import { remoteTarget } from '../daemon/client.ts';
 import type { Entry } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
 import type { AppendLog } from '../history/append-log.ts';
@@ -89,6 +90,11 @@ export class Processor extends EventEmitter<ProcessorEvents> {
 
   get active(): number {
     return this.#active;
+  }
+
+  /** Files waiting here, not yet handed to the pool. */
+  get queued(): number {
+    return this.#waiting;
   }
 
   /** Stop taking files and forget the queued ones; files already running finish. */
@@ -186,9 +192,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       matchedBy: match.reason,
     };
     const failed = (reason: string, commands: CommandResult[] = []) => ({ ...base, status: 'failed' as const, reason, commands });
-    if (app.remote) {
-      return failed(`${app.key} is a remote app (remote: true), and this version has no remote detection client yet; run it locally by removing \`remote: true\` from ${config.file}`);
-    }
+    // A remote app's commands run on the daemon, which has its own api.yml: none of them (install included) runs here.
+    const remote = app.remote ? remoteTarget(app, entry.path, settings.dumpPath) : undefined;
+    if (typeof remote === 'string') return failed(remote);
     const context = {
       apiLogs: settings.apiLogs,
       logFolder: logFolderOf(match, entry.mime),
@@ -196,7 +202,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       maxAttempts: settings.maxRetry,
       backoffCapMs: settings.interval * 1000,
     };
-    const install = await this.#gate.ensure(app, entry, context);
+    const install = remote ? { commands: [] } : await this.#gate.ensure(app, entry, context);
     if (install.reason !== undefined) return failed(install.reason, install.commands);
     // A stop came while this file waited for its install: its scripts have not started, so give it back.
     if (!this.#accepting) return undefined;
@@ -210,6 +216,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         scripts: app.scripts,
         report: app.report,
         timeoutMs: app.timeoutMs,
+        ...(remote === undefined ? {} : { remote }),
       },
       apiLogs: settings.apiLogs,
       maxAttempts: settings.maxRetry,

@@ -1,3 +1,4 @@
+import type { RemoteTarget } from '../daemon/client.ts';
 import type { Entry } from '../entry/entry.ts';
 
 /**
@@ -15,6 +16,8 @@ export interface AppPlan {
   scripts: string[];
   report: string;
   timeoutMs: number;
+  /** For a `remote: true` app: the daemon that runs it instead of these commands. */
+  remote?: RemoteTarget;
 }
 
 export interface Task {

@@ -1,5 +1,6 @@
 // Piscina hands a worker its pool's workerData unchanged; reading it here spares the worker loading piscina's index.
 import { workerData } from 'node:worker_threads';
+import { runRemoteTask } from '../daemon/remote-task.ts';
 import { collectReport, reportPathOf } from '../report/collect.ts';
 import { sha256File } from '../report/hash.ts';
 import { commandReport, mergeReports, type CommandReport } from '../report/merge.ts';
@@ -27,7 +28,8 @@ const stopFlag = shared.stop;
 useLauncherRegistry(shared.launchers);
 
 export default async function processTask(task: Task): Promise<TaskOutcome> {
-  return Atomics.load(stopFlag, 0) === 1 ? { commands: [], reports: [], cancelled: true } : runApp(task);
+  if (Atomics.load(stopFlag, 0) === 1) return { commands: [], reports: [], cancelled: true };
+  return task.plan.remote ? runRemoteTask(task, task.plan.remote) : runApp(task);
 }
 
 /**

@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseEnv } from 'node:util';
+import { isLoopback } from '../../daemon/auth.ts';
+import { startDaemon } from '../../daemon/server.ts';
+import { UsageError } from '../../errors.ts';
+import { createLogger } from '../../log.ts';
+import { openSession } from '../../pipeline/session.ts';
+import { onStopSignal } from '../../pipeline/shutdown.ts';
+import { number, pick } from '../../settings.ts';
+import { parse, requireExisting, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
+
+export const help = `Usage: broapt daemon [options]
+
+The remote detection daemon (the reference's BroAPT-Daemon). App sides whose
+api.yml marks an app \`remote: true\` send it scan requests naming a file in
+the dump folder they share and its MIME type; the daemon runs the app its OWN
+api.yml assigns to that MIME (commands are never taken from a request) and
+answers with the report. Also serves a status dashboard at /, server-sent
+events at /events, Prometheus metrics at /metrics and /healthz.
+
+Routes: POST /api/v1.0/scan {"name": "<file relative to the dump folder>",
+"mime": "<media/subtype>"}, GET /api/v1.0/list, GET /api/v1.0/report/<id>,
+DELETE /api/v1.0/delete/<id>. Every route but /, its assets and /healthz needs
+\`Authorization: Bearer <BROAPT_DAEMON_TOKEN>\`; the dashboard takes the token
+as /#token=<token> (kept in the tab, never sent in a URL).
+
+Options:
+  -e, --env FILE          dotenv file; its variables win over the environment
+  -t, --host HOST         BROAPT_SERVER_HOST  address to listen on       [127.0.0.1]
+  -p, --port PORT         BROAPT_SERVER_PORT  port (0: any free one)     [5000]
+      --insecure-loopback                     run without a token; only on a loopback host
+      --max-body BYTES    BROAPT_DAEMON_MAX_BODY  largest request body   [65536]
+      --client-limit N    BROAPT_DAEMON_CLIENT_LIMIT  requests at once per client [8]
+  -c, --docker-compose FILE                   accepted for the reference; not used
+  BROAPT_DAEMON_TOKEN     the bearer token, at least 16 characters; required
+                          unless --insecure-loopback. Read from the environment or
+                          the --env file only (a flag would show in ps), and
+                          hidden from the apps' commands.
+
+Short flags as in the reference: -d --dump-path, -l --logs-path, -r --api-root,
+-a --api-logs, -i --interval, -m --max-retry.
+
+${SETTING_HELP}
+
+Prints "listening on http://HOST:PORT" on stdout once it takes requests.
+SIGUSR1, SIGTERM or SIGINT: stop taking scans, let running ones answer, exit 0.
+
+Examples:
+  BROAPT_DAEMON_TOKEN=$(openssl rand -hex 24) broapt daemon -d /srv/zeek/extract_files -r /etc/broapt
+  broapt daemon --env /etc/broapt/daemon.env --host 0.0.0.0
+`;
+
+const OPTIONS = {
+  ...SETTING_OPTIONS,
+  env: { type: 'string', short: 'e' },
+  host: { type: 'string', short: 't' },
+  port: { type: 'string', short: 'p' },
+  'docker-compose': { type: 'string', short: 'c' },
+  'insecure-loopback': { type: 'boolean' },
+  'max-body': { type: 'string' },
+  'client-limit': { type: 'string' },
+  'dump-path': { type: 'string', short: 'd' },
+  'logs-path': { type: 'string', short: 'l' },
+  'api-root': { type: 'string', short: 'r' },
+  'api-logs': { type: 'string', short: 'a' },
+  interval: { type: 'string', short: 'i' },
+  'max-retry': { type: 'string', short: 'm' },
+} as const;
+
+/** Tokens shorter than this are guessable over a network. */
+const MIN_TOKEN = 16;
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parse('daemon', args, OPTIONS, false);
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  if (values.env !== undefined) Object.assign(process.env, readDotenv(values.env));
+  const env = process.env;
+  const host = pick(values.host, '--host', env, ['BROAPT_SERVER_HOST'])?.value ?? '127.0.0.1';
+  const port = number(pick(values.port, '--port', env, ['BROAPT_SERVER_PORT']), 5000, { integer: true, min: 0 });
+  if (port > 65535) throw new UsageError(`port ${port} is not valid: give 0-65535 with --port or BROAPT_SERVER_PORT.`, 'E_SETTING');
+  const maxBodyBytes = number(pick(values['max-body'], '--max-body', env, ['BROAPT_DAEMON_MAX_BODY']), 65_536, { integer: true, min: 256 });
+  const clientLimit = number(pick(values['client-limit'], '--client-limit', env, ['BROAPT_DAEMON_CLIENT_LIMIT']), 8, { integer: true, min: 1 });
+  const token = env.BROAPT_DAEMON_TOKEN?.trim() || undefined;
+  // The apps analyse hostile files: their commands must not inherit the key to this daemon.
+  delete process.env.BROAPT_DAEMON_TOKEN;
+  checkAccess(token, host, values['insecure-loopback'] === true);
+  const settings = settingsFrom(values);
+  requireExisting([settings.dumpPath], 'folder');
+  const logger = createLogger(values['log-level'] === undefined ? {} : { level: values['log-level'] });
+  if (values['docker-compose'] !== undefined) logger.warn('--docker-compose is the reference\'s; this daemon runs its apps itself and ignores it');
+  const session = await openSession(settings, { logger });
+  const daemon = await startDaemon(session, { host, port, token, maxBodyBytes, clientLimit }).catch(async (error: unknown) => {
+    await session.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new UsageError(`cannot listen on ${host}:${port} (${code}): choose another --port / BROAPT_SERVER_PORT or --host.`, 'E_LISTEN');
+    }
+    throw error;
+  });
+  if (token === undefined) logger.warn({ url: daemon.url }, 'no token (--insecure-loopback): any local user can run scans');
+  logger.info({ url: daemon.url, dumpPath: settings.dumpPath, api: session.config.file }, 'daemon listening');
+  process.stdout.write(`listening on ${daemon.url}\n`);
+  await new Promise<void>((resolve) => {
+    const remove = onStopSignal(
+      (signal) => {
+        logger.info({ signal, running: session.processor.active }, 'stopping: no new scans; waiting for running ones');
+        session.processor.stopIntake();
+        session.processor.idle().then(() => {
+          remove();
+          resolve();
+        });
+      },
+      (signal) => {
+        session.killRunning();
+        process.exit(128 + (os.constants.signals[signal] ?? 2));
+      },
+    );
+  });
+  await daemon.close();
+  await session.close();
+  return 0;
+}
+
+function readDotenv(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the --env file ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): give a readable dotenv file.`, 'E_ENV_FILE');
+  }
+  return Object.fromEntries(Object.entries(parseEnv(text)).filter((pair): pair is [string, string] => pair[1] !== undefined));
+}
+
+/** Secure by default: a token, or an explicit and local-only opt-out. */
+function checkAccess(token: string | undefined, host: string, insecureLoopback: boolean): void {
+  if (token !== undefined) {
+    if (token.length < MIN_TOKEN) throw new UsageError(`BROAPT_DAEMON_TOKEN is ${token.length} characters: use at least ${MIN_TOKEN} (e.g. openssl rand -hex 24).`, 'E_TOKEN');
+    return;
+  }
+  if (!insecureLoopback) {
+    throw new UsageError('set BROAPT_DAEMON_TOKEN (at least 16 characters, e.g. openssl rand -hex 24) in the environment or the --env file; to run without one on this machine only, pass --insecure-loopback.', 'E_TOKEN');
+  }
+  if (!isLoopback(host)) {
+    throw new UsageError(`--insecure-loopback only binds to a loopback address, and ${host} is not one: set BROAPT_DAEMON_TOKEN to listen there.`, 'E_TOKEN');
+  }
+}

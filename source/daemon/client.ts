@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { App } from '../api/app.ts';
+import { normalizeReport, type AppReport } from '../report/report.ts';
+import type { CommandResult } from '../runner/result.ts';
+
+/** Where a `remote: true` app's files go, decided on the main thread and sent to the worker with the task. */
+export interface RemoteTarget {
+  /** `http://host:port` of the daemon. */
+  url: string;
+  token?: string;
+  /** The file relative to the dump folder, which the daemon shares (the reference's `name`). */
+  name: string;
+}
+
+export interface RemoteCall {
+  target: RemoteTarget;
+  mime: string;
+  /** Per attempt. */
+  timeoutMs: number;
+  maxAttempts: number;
+  backoffCapMs: number;
+  /** The API log the exchange is written to, as a command's output would be. */
+  logFile: string;
+}
+
+export interface RemoteOutcome {
+  /** The call as a command of the app's `report` phase, for the record. */
+  result: CommandResult;
+  report?: AppReport;
+  /** Set when the file failed: in words a user can act on. */
+  reason?: string;
+}
+
+const BACKOFF_BASE_MS = 250;
+/** Answers worth another attempt: the daemon is busy, stopping, or broke on the way. */
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * The daemon of a remote app, from the app's environment (api.yml `environment`
+ * and `environ`) over the process's: `BROAPT_NAME_HOST` and `BROAPT_NAME_PORT`
+ * as in the reference (default localhost:5000), and `BROAPT_DAEMON_TOKEN`.
+ * A string is the reason the file cannot go there.
+ */
+export function remoteTarget(app: App, file: string, dumpPath: string, env: NodeJS.ProcessEnv = process.env): RemoteTarget | string {
+  const read = (name: string) => (app.environ[name] ?? env[name] ?? '').trim() || undefined;
+  const host = read('BROAPT_NAME_HOST') ?? 'localhost';
+  const portText = read('BROAPT_NAME_PORT') ?? '5000';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return `${app.key} is remote, and BROAPT_NAME_PORT=${JSON.stringify(portText)} is not a port: set it to the daemon's port (1-65535)`;
+  const name = path.relative(path.resolve(dumpPath), file);
+  if (name === '' || name.startsWith(`..${path.sep}`) || name === '..' || path.isAbsolute(name)) {
+    return `${app.key} is remote, and the daemon only reads files in the dump folder it shares (${dumpPath}); this file is outside it`;
+  }
+  const token = read('BROAPT_DAEMON_TOKEN');
+  return { url: `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`, name, ...(token === undefined ? {} : { token }) };
+}
+
+/**
+ * Ask the daemon to analyse the file with its own app, retrying what may pass
+ * on a second try (no connection, time-out, 429 and 5xx) with the runner's
+ * back-off, and take its report back. A refusal (4xx) or a failure of the
+ * daemon's app is final: the daemon already retried its own commands.
+ */
+export async function scanRemotely(call: RemoteCall): Promise<RemoteOutcome> {
+  const { target } = call;
+  const endpoint = `${target.url}/api/v1.0/scan`;
+  const body = JSON.stringify({ name: target.name, mime: call.mime });
+  const started = performance.now();
+  fs.mkdirSync(path.dirname(call.logFile), { recursive: true });
+  const log = (line: string) => fs.appendFileSync(call.logFile, `${line}\n`);
+  const outcome = (attempts: number, fields: { ok: boolean; timedOut?: boolean; error?: string; report?: AppReport; reason?: string }): RemoteOutcome => ({
+    result: {
+      phase: 'report',
+      index: 1,
+      command: `POST ${endpoint}`,
+      exitCode: fields.ok ? 0 : null,
+      signal: null,
+      timedOut: fields.timedOut === true,
+      durationMs: Math.round(performance.now() - started),
+      attempts,
+      log: call.logFile,
+      ...(fields.error === undefined ? {} : { error: fields.error }),
+    },
+    ...(fields.report === undefined ? {} : { report: fields.report }),
+    ...(fields.reason === undefined ? {} : { reason: fields.reason }),
+  });
+  for (let attempt = 1; ; attempt++) {
+    log(`# open: ${new Date().toString()}`);
+    log(`# remote: POST ${endpoint} ${body}`);
+    let status: number | undefined;
+    let answer: Record<string, unknown> = {};
+    let problem: string;
+    let timedOut = false;
+    try {
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(target.token === undefined ? {} : { authorization: `Bearer ${target.token}` }) },
+        body,
+        signal: AbortSignal.timeout(call.timeoutMs),
+      });
+      status = response.status;
+      const text = await response.text();
+      log(text.trimEnd());
+      try {
+        answer = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        answer = {};
+      }
+      problem = `the daemon answered HTTP ${status}${typeof answer.message === 'string' ? `: ${answer.message}` : ''}`;
+    } catch (error) {
+      timedOut = (error as Error).name === 'TimeoutError';
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      problem = timedOut ? `the daemon did not answer within ${call.timeoutMs / 1000} s` : `cannot reach the daemon at ${target.url} (${cause?.code ?? cause?.message ?? (error as Error).message})`;
+    }
+    log(`# exit: ${status === undefined ? problem : `HTTP ${status}`}`);
+    log(`# close: ${new Date().toString()}`);
+    if (status === 200 && answer.status === 'done') {
+      const report = answer.report === undefined ? undefined : normalizeReport(answer.report);
+      if (report) report.details = { ...report.details, daemon: target.url, job: answer.id };
+      return outcome(attempt, { ok: true, ...(report === undefined ? {} : { report }) });
+    }
+    if (status === 200) {
+      const why = typeof answer.reason === 'string' ? answer.reason : 'no reason given';
+      return outcome(attempt, { ok: false, error: `the daemon's app failed`, reason: `remote app on ${target.url} failed: ${why}; see ${call.logFile}` });
+    }
+    const retryable = status === undefined || RETRYABLE.has(status);
+    if (!retryable || attempt >= call.maxAttempts) {
+      const hint = status === 401 ? ' (set BROAPT_DAEMON_TOKEN to the daemon\'s token)' : '';
+      const after = `after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
+      return outcome(attempt, { ok: false, timedOut, error: problem, reason: `remote scan of ${JSON.stringify(target.name)} failed ${after}: ${problem}${hint}; see ${call.logFile}` });
+    }
+    const delay = Math.min(call.backoffCapMs, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
