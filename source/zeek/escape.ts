@@ -44,17 +44,33 @@ function hexEscape(char: string): string {
   return [...Buffer.from(char)].map((byte) => `\\x${byte.toString(16).padStart(2, '0')}`).join('');
 }
 
+export interface Escaper {
+  encode(value: string): string;
+  /** True when `encode(value)` is `value` itself: the common case, told without building a string. */
+  plain(value: string): boolean;
+}
+
 /**
  * Escapes what Zeek escapes: the backslash, control characters and the given
  * separators; a value that equals `reserved` (the unset or empty marker) gets
  * its first character escaped so it is not read back as that marker.
  */
-export function makeEncoder(separators: string, reserved: readonly string[]): (value: string) => string {
+export function makeEscaper(separators: string, reserved: readonly string[]): Escaper {
   const pattern = new RegExp(`[\\\\\\x00-\\x1f\\x7f${separators.replace(/[\\\]^-]/g, '\\$&')}]`, 'g');
-  return (value) => {
-    if (reserved.includes(value)) return hexEscape(value[0] as string) + value.slice(1);
+  const plain = (value: string) => {
     pattern.lastIndex = 0;
-    if (!pattern.test(value)) return value;
-    return value.replace(pattern, (char) => (char === '\\' ? '\\\\' : hexEscape(char)));
+    return !reserved.includes(value) && !pattern.test(value);
   };
+  return {
+    plain,
+    encode(value) {
+      if (reserved.includes(value)) return hexEscape(value[0] as string) + value.slice(1);
+      if (plain(value)) return value;
+      return value.replace(pattern, (char) => (char === '\\' ? '\\\\' : hexEscape(char)));
+    },
+  };
+}
+
+export function makeEncoder(separators: string, reserved: readonly string[]): (value: string) => string {
+  return makeEscaper(separators, reserved).encode;
 }

@@ -59,7 +59,7 @@ export class TsvLineReader {
         throw new ZeekLogError(this.#file, line, `field ${name} (${type}): ${error.message}; fix the value or use lenient to skip the line`);
       }
       record[name] = value;
-      if (codec.format(value) !== cell) tsvText.keep(record, name, cell, value);
+      if (!codec.exact()) tsvText.keep(record, name, cell, value);
     }
     return record;
   }

@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
-import { decodeEscapes, makeEncoder } from './escape.ts';
+import { isIP, isIPv6 } from 'node:net';
+import { decodeEscapes, makeEscaper, type Escaper } from './escape.ts';
 import type { ZeekHeader } from './header.ts';
 
 /**
@@ -19,11 +19,19 @@ export class ValueError extends Error {}
 export interface Codec {
   parse(text: string): ZeekValue;
   format(value: ZeekValue | undefined): string;
+  /**
+   * Whether the text the last `parse` read is what `format` prints for its
+   * value. A reader keeps the other texts to write them back byte for byte;
+   * asking this spares formatting every value a second time.
+   */
+  exact(): boolean;
 }
 
 interface Scalar {
   parse(text: string): ZeekValue;
   format(value: ZeekValue): string;
+  /** As Codec.exact, for the last `parse`. */
+  exact(): boolean;
 }
 
 /** btest masks times as `XXXXXXXXXX.XXXXXX`; read as NaN and reprinted from the source text. */
@@ -31,41 +39,77 @@ const MASKED = /^X+(\.X+)?$/;
 const DECIMAL = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
 
 function integer(kind: string, pattern: RegExp, max?: number): Scalar {
+  let exact = true;
   return {
     parse(text) {
       const n = Number(text);
-      if (Number.isSafeInteger(n) && String(n) === text && (max === undefined || (n >= 0 && n <= max))) return n;
+      exact = Number.isSafeInteger(n) && String(n) === text;
+      if (exact && (max === undefined || (n >= 0 && n <= max))) return n;
       if (!pattern.test(text)) throw new ValueError(`"${text}" is not a ${kind}`);
       const big = BigInt(text);
       if (max !== undefined && big > BigInt(max)) throw new ValueError(`"${text}" is out of range for a ${kind}`);
-      return Number.isSafeInteger(Number(big)) ? Number(big) : big;
+      const value = Number.isSafeInteger(Number(big)) ? Number(big) : big;
+      exact = String(value) === text;
+      return value;
     },
     format: (value) => String(value),
+    exact: () => exact,
   };
 }
 
 function real(kind: string, format: (n: number) => string, masked: boolean): Scalar {
+  let exact = true;
   return {
     parse(text) {
       const n = Number(text);
-      if (Number.isFinite(n) && format(n) === text) return n;
-      if (DECIMAL.test(text)) return n;
+      exact = Number.isFinite(n) && format(n) === text;
+      if (exact || DECIMAL.test(text)) return n;
       if (masked && MASKED.test(text)) return Number.NaN;
       throw new ValueError(`"${text}" is not a ${kind}`);
     },
     format: (value) => format(value as number),
+    exact: () => exact,
   };
 }
 
-function text(kind: string, encode: (value: string) => string, valid?: (text: string) => boolean): Scalar {
+function text(kind: string, escaper: Escaper, valid?: (text: string) => boolean): Scalar {
+  let exact = true;
   return {
     parse(raw) {
       const decoded = decodeEscapes(raw);
       if (valid !== undefined && !valid(decoded)) throw new ValueError(`"${raw}" is not an ${kind}`);
+      exact = decoded === raw ? escaper.plain(raw) : escaper.encode(decoded) === raw;
       return decoded;
     },
-    format: (value) => encode(value as string),
+    format: (value) => escaper.encode(value as string),
+    exact: () => exact,
   };
+}
+
+/** Dotted-quad IPv4, checked by hand: addresses fill several columns of every conn.log line, and net.isIP's regular expressions cost more than the rest of such a field. */
+function isIPv4(value: string): boolean {
+  let octets = 0;
+  let digits = 0;
+  let octet = 0;
+  for (let i = 0; i <= value.length; i++) {
+    const code = i === value.length ? 46 : value.charCodeAt(i);
+    if (code === 46) {
+      if (digits === 0 || octet > 255 || (digits > 1 && value.charCodeAt(i - digits) === 48)) return false;
+      octets++;
+      digits = 0;
+      octet = 0;
+    } else if (code >= 48 && code <= 57 && digits < 3) {
+      octet = octet * 10 + code - 48;
+      digits++;
+    } else {
+      return false;
+    }
+  }
+  return octets === 4;
+}
+
+function isAddress(value: string): boolean {
+  return isIPv4(value) || isIPv6(value);
 }
 
 function isSubnet(value: string): boolean {
@@ -75,7 +119,7 @@ function isSubnet(value: string): boolean {
   return slash > 0 && /^\d{1,3}$/.test(bits) && family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
-function scalar(type: string, encode: (value: string) => string, masked: boolean): Scalar {
+function scalar(type: string, escaper: Escaper, masked: boolean): Scalar {
   switch (type) {
     case 'time':
     case 'interval':
@@ -96,14 +140,15 @@ function scalar(type: string, encode: (value: string) => string, masked: boolean
           throw new ValueError(`"${raw}" is not a bool (T or F)`);
         },
         format: (value) => (value ? 'T' : 'F'),
+        exact: () => true,
       };
     case 'addr':
-      return text('address', encode, (value) => isIP(value) !== 0);
+      return text('address', escaper, isAddress);
     case 'subnet':
-      return text('subnet', encode, isSubnet);
+      return text('subnet', escaper, isSubnet);
     default:
       // string, enum, pattern, func…: Zeek prints them as escaped text.
-      return text(type, encode);
+      return text(type, escaper);
   }
 }
 
@@ -115,14 +160,16 @@ export function codecFor(type: string, header: ZeekHeader, masked = false): Code
   const reserved = [unsetField, emptyField];
   const container = CONTAINER.exec(type);
   if (container === null) {
-    const one = scalar(type, makeEncoder(separator, reserved), masked);
+    const one = scalar(type, makeEscaper(separator, reserved), masked);
     const stringy = !['time', 'interval', 'double', 'count', 'int', 'port', 'bool'].includes(type);
+    let marker = false;
     return {
       parse(raw) {
-        if (raw === unsetField) return null;
-        if (raw === emptyField && stringy) return '';
+        marker = raw === unsetField || (raw === emptyField && stringy);
+        if (marker) return raw === unsetField ? null : '';
         return one.parse(raw);
       },
+      exact: () => marker || one.exact(),
       format(value) {
         if (value === null || value === undefined) return unsetField;
         if (value === '' && stringy) return emptyField;
@@ -130,13 +177,21 @@ export function codecFor(type: string, header: ZeekHeader, masked = false): Code
       },
     };
   }
-  const element = scalar(container[2] as string, makeEncoder(separator + setSeparator, reserved), masked);
+  const element = scalar(container[2] as string, makeEscaper(separator + setSeparator, reserved), masked);
+  let exact = true;
   return {
     parse(raw) {
+      exact = true;
       if (raw === unsetField) return null;
       if (raw === emptyField) return [];
-      return raw.split(setSeparator).map((item) => (item === unsetField ? null : element.parse(item)));
+      return raw.split(setSeparator).map((item) => {
+        if (item === unsetField) return null;
+        const value = element.parse(item);
+        exact &&= element.exact();
+        return value;
+      });
     },
+    exact: () => exact,
     format(value) {
       if (value === null || value === undefined) return unsetField;
       if (!Array.isArray(value)) throw new ValueError(`a ${type} value must be an array, not ${typeof value}`);
