@@ -16,6 +16,10 @@ tshark tshark
 yara yara
 clamscan clamav
 /usr/share/clamav-testfiles/clam.exe clamav-testfiles
+podman podman
+runc runc
+bwrap bubblewrap
+busybox busybox-static
 NEEDS
 if [ -n "$need" ]; then
   if [ "$(id -u)" != 0 ]; then

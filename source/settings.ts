@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './errors.ts';
+import { RUNNER_KINDS, type RunnerKind } from './runner/plan.ts';
 
 /** Folder of the shipped apps and their api.yml: the default API root. */
 export const SHIPPED_API_ROOT = fileURLToPath(new URL('../apps/', import.meta.url));
@@ -28,6 +29,8 @@ export interface Settings {
   retryFailed: boolean;
   /** Seconds a file must stay untouched before watch takes it (BROAPT_SETTLE_TIME, --settle-time). */
   settleTime: number;
+  /** Runner of apps whose api.yml sets no `runner` (BROAPT_RUNNER, --runner). */
+  runner: RunnerKind;
   /** broapt.log as Zeek JSON lines instead of TSV (BROAPT_JSON_MODE, the reference's switch). */
   jsonMode: boolean;
 }
@@ -85,6 +88,15 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     timeout: number(pick(flags.timeout, '--timeout', env, ['BROAPT_TIMEOUT']), 300, { integer: false, min: 0.001 }),
     retryFailed: flags.retryFailed === true,
     settleTime: number(pick(flags.settleTime, '--settle-time', env, ['BROAPT_SETTLE_TIME']), 0.5, { integer: false, min: 0 }),
+    runner: runnerKind(pick(flags.runner, '--runner', env, ['BROAPT_RUNNER'])),
     jsonMode: boolean(pick(flags.jsonMode, '--json-mode', env, ['BROAPT_JSON_MODE']), false),
   };
+}
+
+function runnerKind(source: Source | undefined): RunnerKind {
+  if (!source) return 'host';
+  if (!(RUNNER_KINDS as readonly string[]).includes(source.value)) {
+    throw new UsageError(`${source.origin}=${JSON.stringify(source.value)} is not valid: give ${RUNNER_KINDS.join(', ')}.`, 'E_SETTING');
+  }
+  return source.value as RunnerKind;
 }

@@ -1,12 +1,59 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadApiConfig } from '../source/api/load.ts';
+import { matchApp, missingWorkdirs } from '../source/api/match.ts';
 import { eicar } from '../source/demo/samples.ts';
+import { mimeOf } from '../source/entry/entry.ts';
+import { SHIPPED_API_ROOT } from '../source/settings.ts';
 import { broaptName, problems, runCli, useWorkspace } from './helpers/workspace.ts';
 
 const ws = useWorkspace();
 
+const SCAN = '"$NODE" ../example/scan.ts';
+
+/** File type → the app the shipped api.yml picks: key, how it matched, folder, the commands' scripts (the generic scan) and report. */
+const ASSIGNMENTS: Array<[mime: string, key: string, matchedBy: string, folder: string, report: string]> = [
+  ['application/x-dosexec', 'application/x-dosexec', 'exact', 'pe', '"$NODE" pe.ts'],
+  ['application/vnd.microsoft.portable-executable', 'application/vnd.microsoft.portable-executable', 'exact', 'pe', '"$NODE" pe.ts'],
+  ['application/x-msdownload', 'application/x-msdownload', 'exact', 'pe', '"$NODE" pe.ts'],
+  ['application/x-executable', 'application/x-executable', 'exact', 'elf', '"$NODE" elf.ts'],
+  ['application/x-sharedlib', 'application/x-sharedlib', 'exact', 'elf', '"$NODE" elf.ts'],
+  ['application/x-pie-executable', 'application/x-pie-executable', 'exact', 'elf', '"$NODE" elf.ts'],
+  ['application/pdf', 'application/pdf', 'exact', 'pdf', '"$NODE" pdf.ts'],
+  ['application/msword', 'application/msword', 'exact', 'office', '"$NODE" office.ts'],
+  ['application/vnd.ms-excel', 'application/vnd.ms-excel', 'exact', 'office', '"$NODE" office.ts'],
+  ['application/vnd.ms-powerpoint', 'application/vnd.ms-powerpoint', 'exact', 'office', '"$NODE" office.ts'],
+  ['application/vnd.ms-office', 'application/vnd.ms-office*', 'glob', 'office', '"$NODE" office.ts'],
+  ['application/vnd.ms-excel.sheet.macroenabled.12', 'application/vnd.ms-excel.*', 'glob', 'office', '"$NODE" office.ts'],
+  ['application/vnd.ms-word.document.macroenabled.12', 'application/vnd.ms-word*', 'glob', 'office', '"$NODE" office.ts'],
+  ['application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.openxmlformats-officedocument.*', 'glob', 'office', '"$NODE" office.ts'],
+  ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.openxmlformats-officedocument.*', 'glob', 'office', '"$NODE" office.ts'],
+  ['application/x-cfb', 'application/x-cfb', 'exact', 'office', '"$NODE" office.ts'],
+  ['application/javascript', 'application/javascript', 'exact', 'web', '"$NODE" web.ts'],
+  ['text/javascript', 'text/javascript', 'exact', 'web', '"$NODE" web.ts'],
+  ['text/html', 'text/html', 'exact', 'web', '"$NODE" web.ts'],
+  ['application/zip', 'example', 'default', 'example', '"$NODE" scan.ts'],
+  ['text/plain', 'example', 'default', 'example', '"$NODE" scan.ts'],
+  ['image/gif', 'example', 'default', 'example', '"$NODE" scan.ts'],
+  ['application/octet-stream', 'example', 'default', 'example', '"$NODE" scan.ts'],
+];
+
 describe('the shipped apps/api.yml', () => {
+  it('assigns each file type its app, with the generic scan before every type-specific report', async () => {
+    const config = await loadApiConfig(SHIPPED_API_ROOT, { defaultTimeoutMs: 1000 });
+    expect(await missingWorkdirs(config)).toEqual([]);
+    const table = ASSIGNMENTS.map(([mime]) => {
+      const { app, reason, workdir } = matchApp(config, mimeOf(mime));
+      return [mime, app.key, reason, path.relative(SHIPPED_API_ROOT, workdir), app.report] as const;
+    });
+    expect(table).toEqual(ASSIGNMENTS);
+    for (const app of config.apps) expect(app.scripts).toEqual([SCAN]);
+    expect(new Set(config.apps.filter((app) => app.workdir.endsWith('/office')).map((app) => app.shared))).toEqual(new Set(['office']));
+    expect(config.example).toMatchObject({ scripts: [], check: ['"$NODE" scan.ts --check'] });
+    expect(config.example.environ.NODE).toBe(process.execPath);
+  });
+
   it('runs the generic scan on a file no type app takes, and records its verdict', async () => {
     const env = { ...ws().env, BROAPT_API_ROOT: '', XDG_CACHE_HOME: path.join(ws().dir, 'cache') };
     const file = await ws().addFile(broaptName(1, 'text/plain', 'txt'), eicar());

@@ -1,4 +1,25 @@
 import type { SourcePosition } from '../errors.ts';
+import type { Limits, Mount, RunnerKind } from '../runner/plan.ts';
+
+/** api.yml `container:`: options of `<engine> run`, the way Vent's `[docker]` section passes them. */
+export interface ContainerOptions {
+  /** `--network`; default `none`. */
+  network?: string;
+  /** `--memory`, bytes; default the app's memory limit. */
+  memory?: number;
+  /** `--cpus`. */
+  cpus?: number;
+  /** `--pids-limit`; default the app's process limit. */
+  pids?: number;
+  /** `--user`. */
+  user?: string;
+  /** `--read-only` root file system; default true. */
+  readOnly: boolean;
+  /** Extra mounts for this runner only, after the app's `mounts`. */
+  mounts: Mount[];
+  /** Further `run` options, passed as written. */
+  args: string[];
+}
 
 /** One analyzer app as api.yml declares it for a MIME pattern (or the `example` default). */
 export interface App {
@@ -27,6 +48,19 @@ export interface App {
   shared: string;
   /** Per-command timeout in milliseconds. */
   timeoutMs: number;
+  /** `runner`; undefined: the run's default (--runner / BROAPT_RUNNER). */
+  runner?: RunnerKind;
+  /** Container image to run (`runner: container`); `build` instead makes one. */
+  image?: string;
+  /** Absolute folder holding a Dockerfile or Containerfile, built once and tagged by content hash. */
+  build?: string;
+  container: ContainerOptions;
+  /** Extra host paths shown to an isolated app (read-only unless `:rw`). */
+  mounts: Mount[];
+  /** `report` runs once per worker and takes files as JSON lines on its stdin. */
+  warm: boolean;
+  /** Resource limits as api.yml sets them; isolated runners fill the rest from DEFAULT_LIMITS. */
+  limits: Limits;
   /** Where the app was declared, for messages. */
   position: SourcePosition;
 }

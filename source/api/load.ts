@@ -3,7 +3,8 @@ import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
 import { MEDIA_TYPES } from '../entry/entry.ts';
 import { ConfigError, type SourcePosition } from '../errors.ts';
-import type { ApiConfig, App } from './app.ts';
+import { RUNNER_KINDS, type Limits, type Mount, type RunnerKind } from '../runner/plan.ts';
+import type { ApiConfig, App, ContainerOptions } from './app.ts';
 import { expandVars } from './expand.ts';
 import { globRegExp, isGlobPattern } from './match.ts';
 
@@ -16,7 +17,13 @@ export interface LoadOptions {
 
 /** IANA top-level media types; `x-…` names are accepted besides. */
 const TOP_KEYS = ['environment', 'example', ...MEDIA_TYPES];
-const APP_KEYS = ['workdir', 'environ', 'install', 'scripts', 'scanner', 'report', 'remote', 'shared', 'timeout', 'check'];
+const APP_KEYS = ['workdir', 'environ', 'install', 'scripts', 'scanner', 'report', 'remote', 'shared', 'timeout', 'runner', 'image', 'build', 'container', 'mounts', 'warm', 'limits', 'check'];
+const CONTAINER_KEYS = ['network', 'memory', 'cpus', 'pids', 'user', 'read_only', 'mounts', 'args'];
+const LIMIT_KEYS = ['memory', 'cpu', 'processes', 'file_size'];
+const SIZE = /^(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)i?b?$/i;
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+/** `SOURCE[:TARGET][:ro|rw]`. */
+const MOUNT = /^([^:]+)(?::(\/[^:]*))?(?::(ro|rw))?$/;
 /** RFC 2045 token characters, plus the glob syntax `?`, `[`, `]` and `\`. */
 const SUBTYPE = /^[A-Za-z0-9!#$%&'*+.^_`{|}~?[\]\\-]+$/;
 const EXTENSION_MEDIA = /^x-[a-z0-9!#$&^_.+-]+$/;
@@ -73,7 +80,19 @@ export function parseApiConfig(text: string, file: string, options: LoadOptions)
       scope[name] = expanded;
       environ.push([name, expanded]);
     }
-    return { ...app, environ: Object.fromEntries(environ), workdir: expandVars(app.workdir, scope) };
+    // Mount sources and the build folder are paths like workdir, but relative ones resolve against API_ROOT: they are not per-app folders.
+    const mount = (m: Mount): Mount => {
+      const source = path.resolve(root, expandVars(m.source, scope));
+      return { ...m, source, target: m.target === '' ? source : m.target };
+    };
+    return {
+      ...app,
+      environ: Object.fromEntries(environ),
+      workdir: expandVars(app.workdir, scope),
+      ...(app.build === undefined ? {} : { build: path.resolve(root, expandVars(app.build, scope)) }),
+      mounts: app.mounts.map(mount),
+      container: { ...app.container, mounts: app.container.mounts.map(mount) },
+    };
   };
   return {
     file: absolute,
@@ -193,6 +212,10 @@ class Reader {
       remote: false,
       shared: id.key,
       timeoutMs: this.defaultTimeoutMs,
+      container: { readOnly: true, mounts: [], args: [] },
+      mounts: [],
+      warm: false,
+      limits: {},
       position: this.position(key),
     };
     const oneList: OnDuplicate = (first, second, at) =>
@@ -230,9 +253,45 @@ class Reader {
         case 'timeout':
           app.timeoutMs = this.timeout(value, at) ?? app.timeoutMs;
           break;
+        case 'runner': {
+          const runner = this.text(value, at, `one of ${RUNNER_KINDS.join(', ')}`);
+          if (runner !== undefined && !(RUNNER_KINDS as readonly string[]).includes(runner)) {
+            this.fail('E_API_BAD_RUNNER', `\`${runner}\` is not a runner: use ${RUNNER_KINDS.join(', ')}.${suggest(runner, RUNNER_KINDS)}`, at, value);
+          }
+          if (runner !== undefined) app.runner = runner as RunnerKind;
+          break;
+        }
+        case 'image': {
+          const image = this.text(value, at, 'a container image name, like `broapt/apps:1` or `localhost/yara`');
+          if (image !== undefined) app.image = image;
+          break;
+        }
+        case 'build': {
+          const build = this.text(value, at, 'a folder holding a Dockerfile or Containerfile');
+          if (build !== undefined) app.build = build;
+          break;
+        }
+        case 'container':
+          app.container = this.containerOptions(value, at);
+          break;
+        case 'mounts':
+          app.mounts = this.mounts(value, at);
+          break;
+        case 'warm':
+          app.warm = this.flag(value, at) ?? app.warm;
+          break;
+        case 'limits':
+          app.limits = this.limits(value, at);
+          break;
         default:
           this.fail('E_API_UNKNOWN_KEY', `unknown app key \`${name}\`.${suggest(name, APP_KEYS)} An app takes ${APP_KEYS.join(', ')}.`, at, field);
       }
+    }
+    if (app.image !== undefined && app.build !== undefined) {
+      this.fail('E_API_IMAGE_AND_BUILD', 'give `image` (an image to run) or `build` (a folder to build one from), not both', `${keyPath}.build`, this.keyNode(map, 'build') ?? key);
+    }
+    if (app.runner === 'container' && app.image === undefined && app.build === undefined) {
+      this.fail('E_API_NO_IMAGE', 'a `runner: container` app needs `image: NAME` or `build: FOLDER` (holding a Dockerfile or Containerfile)', `${keyPath}.runner`, this.keyNode(map, 'runner') ?? key);
     }
     if (app.report === '') {
       this.fail('E_API_NO_REPORT', 'the app has no `report`: it is mandatory, the command that writes the final report (e.g. `report: ${PYTHON3} report.py`)', `${keyPath}.report`, key);
@@ -296,6 +355,101 @@ class Reader {
     if (isNull(value)) return undefined;
     if (!isScalar(value) || typeof value.value !== 'boolean') this.fail('E_API_TYPE', `expected true or false, got ${kind(value)}`, keyPath, value);
     return value.value;
+  }
+
+  private containerOptions(node: Node | null, keyPath: string): ContainerOptions {
+    const options: ContainerOptions = { readOnly: true, mounts: [], args: [] };
+    for (const { name, value } of this.options(node, keyPath, CONTAINER_KEYS, 'the `container` map')) {
+      const at = `${keyPath}.${name}`;
+      if (name === 'network' || name === 'user') {
+        const text = this.text(value, at, name === 'network' ? 'a network mode, like none or bridge' : 'a user, like 65534 or 1000:1000');
+        if (text !== undefined) options[name] = text;
+      } else if (name === 'memory') {
+        const bytes = this.size(value, at);
+        if (bytes !== undefined) options.memory = bytes;
+      } else if (name === 'cpus' || name === 'pids') {
+        const number = this.positive(value, at, name === 'pids');
+        if (number !== undefined) options[name] = number;
+      } else if (name === 'read_only') options.readOnly = this.flag(value, at) ?? true;
+      else if (name === 'mounts') options.mounts = this.mounts(value, at);
+      else options.args = this.strings(value, at, 'a `run` option');
+    }
+    return options;
+  }
+
+  private limits(node: Node | null, keyPath: string): Limits {
+    const limits: Limits = {};
+    for (const { name, value } of this.options(node, keyPath, LIMIT_KEYS, 'the `limits` map')) {
+      const at = `${keyPath}.${name}`;
+      if (name === 'memory' || name === 'file_size') {
+        const bytes = this.size(value, at);
+        if (bytes !== undefined) limits[name === 'memory' ? 'memory' : 'fileSize'] = bytes;
+      } else if (name === 'cpu') {
+        const ms = this.timeout(value, at);
+        if (ms !== undefined) limits.cpu = Math.max(1, Math.ceil(ms / 1000));
+      } else {
+        const count = this.positive(value, at, true);
+        if (count !== undefined) limits.processes = count;
+      }
+    }
+    return limits;
+  }
+
+  /** Entries of an options map, each name one of `known`. */
+  private options(node: Node | null, keyPath: string, known: string[], what: string): Entry[] {
+    const map = this.deref(node, keyPath);
+    if (isNull(map)) return [];
+    if (!isMap(map)) this.fail('E_API_TYPE', `expected a map (keys ${known.join(', ')}), got ${kind(map)}`, keyPath, map);
+    const entries = this.entries(map, keyPath, asWritten, (first, second, at) => this.duplicate(first, second, at));
+    for (const { name, key } of entries) {
+      if (!known.includes(name)) this.fail('E_API_UNKNOWN_KEY', `unknown key \`${name}\` in ${what}.${suggest(name, known)} It takes ${known.join(', ')}.`, `${keyPath}.${name}`, key);
+    }
+    return entries;
+  }
+
+  private mounts(node: Node | null, keyPath: string): Mount[] {
+    return this.strings(node, keyPath, 'a mount `SOURCE[:TARGET][:ro|rw]`').map((text, index) => {
+      const match = MOUNT.exec(text);
+      if (!match) {
+        this.fail('E_API_BAD_MOUNT', `\`${text}\` is not a mount: write SOURCE, SOURCE:/TARGET or either with :ro or :rw (TARGET absolute)`, `${keyPath}[${index}]`, this.deref(node, keyPath));
+      }
+      return { source: match[1]!, target: match[2] ?? '', writable: match[3] === 'rw' };
+    });
+  }
+
+  /** A string or a list of strings; a lone string is a list of one. */
+  private strings(node: Node | null, keyPath: string, expected: string): string[] {
+    const value = this.deref(node, keyPath);
+    if (isNull(value)) return [];
+    const items: [Node | null, string][] = isSeq(value) ? value.items.map((item, index) => [item as Node | null, `${keyPath}[${index}]`]) : [[value, keyPath]];
+    return items.map(([item, at]) => {
+      const scalar = this.deref(item, at);
+      if (!isScalar(scalar) || scalar.value === null || written(scalar) === '') this.fail('E_API_TYPE', `expected ${expected} (a string), got ${kind(scalar)}`, at, scalar ?? node);
+      return written(scalar);
+    });
+  }
+
+  /** Bytes from a number or a size like "512m", "2g" (binary units, as docker reads them). */
+  private size(node: Node | null, keyPath: string): number | undefined {
+    const value = this.deref(node, keyPath);
+    if (isNull(value)) return undefined;
+    const match = isScalar(value) ? SIZE.exec(String(value.value).trim()) : null;
+    const bytes = match ? Math.floor(Number(match[1]) * (SIZE_UNITS[match[2]!.toLowerCase()] ?? NaN)) : NaN;
+    if (!(bytes >= 1)) this.fail('E_API_BAD_LIMIT', `expected a size: bytes, or a number with k, m, g or t (like "512m"), got ${kind(value)}`, keyPath, value);
+    return bytes;
+  }
+
+  private positive(node: Node | null, keyPath: string, integer: boolean): number | undefined {
+    const value = this.deref(node, keyPath);
+    if (isNull(value)) return undefined;
+    const number = isScalar(value) && typeof value.value === 'number' ? value.value : NaN;
+    if (!(number > 0) || (integer && !Number.isInteger(number))) this.fail('E_API_BAD_LIMIT', `expected ${integer ? 'a whole number' : 'a number'} above 0, got ${kind(value)}`, keyPath, value);
+    return number;
+  }
+
+  /** The key node of `name` in an app map, to point at it. */
+  private keyNode(map: YAMLMap, name: string): Node | undefined {
+    return map.items.find((pair) => isScalar(pair.key) && pair.key.value === name)?.key as Node | undefined;
   }
 
   /** Milliseconds from seconds (a number) or a duration string ("90s", "5m"); undefined when absent. */

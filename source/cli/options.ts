@@ -16,6 +16,7 @@ export const SETTING_OPTIONS = {
   'max-retry': { type: 'string' },
   timeout: { type: 'string' },
   'retry-failed': { type: 'boolean' },
+  runner: { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
@@ -33,6 +34,8 @@ export const SETTING_HELP = `Settings (flags win over the BROAPT_* variables, wh
   --max-retry N       BROAPT_MAX_RETRY     attempts per command                 [3]
   --timeout SEC       BROAPT_TIMEOUT       per-command timeout when api.yml sets none [300]
   --retry-failed                           take files listed in fail.log again
+  --runner KIND       BROAPT_RUNNER        host|sandbox|container, for apps whose api.yml
+                                           sets no \`runner\`                    [host]
   --log-level LEVEL   BROAPT_LOG_LEVEL     trace|debug|info|warn|error|silent   [info]`;
 
 /** parseArgs with messages that say which command and how to get help. */
@@ -57,6 +60,7 @@ export function settingsFrom(values: Record<string, string | boolean | undefined
     timeout: values.timeout,
     retryFailed: values['retry-failed'],
     settleTime: values['settle-time'],
+    runner: values.runner,
   });
 }
 

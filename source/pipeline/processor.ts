@@ -11,6 +11,7 @@ import { InstallGate } from '../pool/install.ts';
 import { IN_FLIGHT_PER_JOB, type FilePool } from '../pool/pool.ts';
 import type { Task } from '../pool/task.ts';
 import { logFolderOf } from '../runner/api-logs.ts';
+import { Runners, type Prepared } from '../runner/select.ts';
 import { mergeReports } from '../report/merge.ts';
 import type { ReportLogs } from '../report/logs.ts';
 import type { CommandResult } from '../runner/result.ts';
@@ -23,6 +24,8 @@ export interface ProcessorOptions {
   settings: Settings;
   config: ApiConfig;
   history: History;
+  /** Each app's runner (host, sandbox, container), made ready before its files go to the pool. */
+  runners?: Runners;
   /** processed.jsonl */
   records: AppendLog;
   /** reports.jsonl and broapt.log. */
@@ -49,6 +52,7 @@ export interface ProcessorEvents {
 export class Processor extends EventEmitter<ProcessorEvents> {
   readonly #o: ProcessorOptions;
   readonly #gate = new InstallGate();
+  readonly #runners: Runners;
   /** Waiting files; `#head` is the next one (shift() would copy the whole array for each file of a large queue). */
   #queue: string[] = [];
   #head = 0;
@@ -61,6 +65,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   constructor(options: ProcessorOptions) {
     super();
     this.#o = options;
+    this.#runners = options.runners ?? new Runners(options.settings.runner);
   }
 
   /** Queue a file; false when it is already done, failed (without --retry-failed), queued or running. */
@@ -202,7 +207,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       maxAttempts: settings.maxRetry,
       backoffCapMs: settings.interval * 1000,
     };
-    const install = remote ? { commands: [] } : await this.#gate.ensure(app, entry, context);
+    const install: Prepared = remote ? { commands: [] } : await this.#runners.prepare(app, entry, context, this.#gate);
     if (install.reason !== undefined) return failed(install.reason, install.commands);
     // A stop came while this file waited for its install: its scripts have not started, so give it back.
     if (!this.#accepting) return undefined;
@@ -217,6 +222,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         report: app.report,
         timeoutMs: app.timeoutMs,
         ...(remote === undefined ? {} : { remote }),
+        ...(install.isolation === undefined ? {} : { isolation: install.isolation }),
+        warm: app.warm,
       },
       apiLogs: settings.apiLogs,
       maxAttempts: settings.maxRetry,

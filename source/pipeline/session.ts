@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../log.ts';
 import { FilePool } from '../pool/pool.ts';
 import { ReportLogs } from '../report/logs.ts';
 import type { Settings } from '../settings.ts';
+import { Runners } from '../runner/select.ts';
 import { Processor } from './processor.ts';
 
 export interface Session {
@@ -30,11 +31,13 @@ export async function openSession(settings: Settings, options: { logger?: Logger
   const logger = options.logger ?? silentLogger();
   const config = await loadApiConfig(settings.apiRoot, { defaultTimeoutMs: settings.timeout * 1000 });
   await assertWorkdirs(config);
+  const runners = new Runners(settings.runner);
+  await runners.start(config);
   const history = await History.open(settings.logsPath, { retryFailed: settings.retryFailed });
   const records = await AppendLog.open(path.join(settings.logsPath, 'processed.jsonl'));
   const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
   const pool = new FilePool(settings.jobs);
-  const processor = new Processor({ settings, config, history, records, reportLogs, pool, logger, settleMs: options.settleMs ?? 0 });
+  const processor = new Processor({ settings, config, history, records, reportLogs, pool, logger, runners, settleMs: options.settleMs ?? 0 });
   return {
     settings,
     config,
@@ -45,6 +48,7 @@ export async function openSession(settings: Settings, options: { logger?: Logger
     killRunning: () => pool.killRunning(),
     async close() {
       await pool.close();
+      await runners.close();
       await records.close();
       await reportLogs.close();
       await history.close();

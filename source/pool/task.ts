@@ -1,5 +1,6 @@
 import type { RemoteTarget } from '../daemon/client.ts';
 import type { Entry } from '../entry/entry.ts';
+import type { Isolation } from '../runner/plan.ts';
 
 /**
  * What a pool worker needs to analyse one file: everything is resolved on the
@@ -18,6 +19,10 @@ export interface AppPlan {
   timeoutMs: number;
   /** For a `remote: true` app: the daemon that runs it instead of these commands. */
   remote?: RemoteTarget;
+  /** Sandbox or container of the app's commands; absent: the host runner. */
+  isolation?: Isolation;
+  /** `report` is a warm process taking one file after another (source/runner/warm.ts). */
+  warm: boolean;
 }
 
 export interface Task {

@@ -60,6 +60,8 @@ async function runApp(task: Task): Promise<TaskOutcome> {
       timeoutMs: plan.timeoutMs,
       maxAttempts: task.maxAttempts,
       backoffCapMs: task.backoffCapMs,
+      ...(plan.isolation === undefined ? {} : { isolation: plan.isolation }),
+      warm: plan.warm && phase === 'report',
     });
     commands.push(result);
     if (!succeeded(result)) return { commands, reports, reason: describeFailure(plan.key, result) };

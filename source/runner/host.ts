@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clearReport } from '../report/collect.ts';
-import { launch, type LaunchOutcome } from './launcher.ts';
+import { launchWith } from './isolate.ts';
+import type { LaunchOutcome } from './launcher.ts';
+import type { Isolation } from './plan.ts';
 import { succeeded, type CommandResult, type Phase } from './result.ts';
 
 export interface CommandSpec {
@@ -22,6 +24,10 @@ export interface CommandSpec {
   timeoutMs: number;
   /** The command's `$BROAPT_REPORT` (set in `env` by the caller): removed before each attempt, so a report is always the last attempt's own. */
   reportFile?: string;
+  /** Sandbox or container the command runs in; absent: on the host, as it is. */
+  isolation?: Isolation;
+  /** Hand the file to the app's warm process (api.yml `warm: true`) instead of running the command. */
+  warm?: boolean;
   /** At least 1; attempts stop at the first success. */
   maxAttempts: number;
   /** Delay before attempt n+1 is min(cap, 250 ms * 2^(n-1)); 0 means retry at once. */
@@ -77,7 +83,7 @@ function checkSpec(spec: CommandSpec): void {
  */
 async function runAttempt(spec: CommandSpec): Promise<LaunchOutcome> {
   const folder = path.dirname(spec.logFile);
-  const run = () => launch({ command: spec.command, cwd: spec.cwd, env: spec.env, logFile: spec.logFile, header: header(spec), timeoutMs: spec.timeoutMs });
+  const run = () => launchWith(spec.isolation, { command: spec.command, cwd: spec.cwd, env: spec.env, logFile: spec.logFile, header: header(spec), timeoutMs: spec.timeoutMs }, spec.warm);
   try {
     ensureFolder(folder);
   } catch (error) {

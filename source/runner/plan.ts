@@ -1,0 +1,48 @@
+/**
+ * What an isolated runner needs to know about an app, decided on the main thread
+ * (api.yml, the run's settings, the container engine) and sent to the workers
+ * inside each task, so a worker never loads api.yml or probes for an engine.
+ */
+
+export const RUNNER_KINDS = ['host', 'sandbox', 'container'] as const;
+export type RunnerKind = (typeof RUNNER_KINDS)[number];
+
+/** Resource limits of one command under `sandbox` or `container`; unset means "no limit of ours". */
+export interface Limits {
+  /** Bytes: address space (sandbox, RLIMIT_AS) or memory (container, --memory). */
+  memory?: number;
+  /** Seconds of CPU time (RLIMIT_CPU). */
+  cpu?: number;
+  /** Processes and threads (sandbox: RLIMIT_NPROC of its user; container: --pids-limit). */
+  processes?: number;
+  /** Bytes: largest file a command may write (RLIMIT_FSIZE). */
+  fileSize?: number;
+}
+
+/** The limits an app gets for those it does not set: a runaway analyzer must not take the host down. */
+export const DEFAULT_LIMITS: Readonly<Limits> = { memory: 4 * 2 ** 30, processes: 256, fileSize: 2 ** 30 };
+
+/** An extra host path shown to the app: read-only unless `writable`. */
+export interface Mount {
+  source: string;
+  target: string;
+  writable: boolean;
+}
+
+/** A container engine's command line: the program and the options that go before every subcommand. */
+export interface EngineCommand {
+  program: string;
+  /** BROAPT_CONTAINER_ARGS, e.g. `--runtime runc`. */
+  globalArgs: string[];
+  /** BROAPT_CONTAINER_RUN_ARGS, added to every `run`, e.g. `--ulimit nofile=1024:1024`. */
+  runArgs: string[];
+}
+
+/** How the commands of one app are isolated; absent (host runner) means "run them as they are". */
+export interface Isolation {
+  kind: 'sandbox' | 'container';
+  limits: Limits;
+  mounts: Mount[];
+  /** For `container`: the engine, the image (already built) and the `run` options of the app's `container:` map. */
+  container?: { engine: EngineCommand; image: string; options: string[] };
+}

@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { quote } from './launcher.ts';
+import type { Isolation } from './plan.ts';
+
+/** What one isolated command sees of the host besides the system folders. */
+export interface IsolatedRun {
+  isolation: Isolation;
+  /** Shell code, run by /bin/sh inside. */
+  command: string;
+  /** The app's workdir: shown read-only, and the command's working directory. */
+  cwd: string;
+  /** Variables the command gets (their values come from the launcher's exports, never from the code). */
+  envNames: string[];
+  /** The file under analysis, shown read-only; absent for a command without one. */
+  file?: string;
+  /** The only writable host folder. */
+  outputDir: string;
+}
+
+/** The user a sandbox runs as when broapt is root: RLIMIT_NPROC never applies to root, and root reads every file. */
+export const SANDBOX_UID = 65534;
+
+/** Variables every isolated command starts from, instead of broapt's own environment (which may hold secrets). */
+export const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+// Read-only system view. /etc stays (tools need ld.so.cache, passwd, ssl certs, ...) minus what holds secrets.
+const SYSTEM_DIRS = ['/usr', '/etc', '/opt'];
+const SYSTEM_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+const ETC_SECRET_FILES = ['/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-'];
+const ETC_SECRET_DIRS = ['/etc/ssl/private', '/etc/ssh'];
+
+let systemArgs: string[] | undefined;
+
+/** bwrap options for the read-only system, from what this host has (merged /usr or not). */
+function systemView(): string[] {
+  if (systemArgs) return systemArgs;
+  const args: string[] = [];
+  for (const dir of SYSTEM_DIRS) if (isDir(dir)) args.push('--ro-bind', dir, dir);
+  for (const link of SYSTEM_LINKS) {
+    const stat = fs.lstatSync(link, { throwIfNoEntry: false });
+    if (stat?.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(link), link);
+    else if (stat?.isDirectory()) args.push('--ro-bind', link, link);
+  }
+  for (const file of ETC_SECRET_FILES) if (fs.existsSync(file)) args.push('--ro-bind', '/dev/null', file);
+  for (const dir of ETC_SECRET_DIRS) if (isDir(dir)) args.push('--tmpfs', dir);
+  systemArgs = args;
+  return args;
+}
+
+function isDir(file: string): boolean {
+  return fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+/**
+ * Shell code that runs `run.command` under bubblewrap: no network (own network
+ * namespace), own PID, IPC and UTS namespaces, a read-only system, a private
+ * /tmp, the file read-only, only the output folder writable, and rlimits on
+ * memory (address space), CPU time, processes and file size. When broapt is
+ * root the command drops to SANDBOX_UID without capabilities, so the process
+ * limit holds and root-only files stay closed. Killing the launcher's process
+ * group kills bwrap; --die-with-parent and the PID namespace take the rest.
+ */
+export function sandboxCommand(run: IsolatedRun): string {
+  const { limits, mounts } = run.isolation;
+  const args = ['bwrap', '--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try', '--die-with-parent', '--new-session'];
+  args.push(...systemView(), '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp');
+  const binds: Array<[string, string, string]> = [['--ro-bind', run.cwd, run.cwd]];
+  for (const mount of mounts) binds.push([mount.writable ? '--bind' : '--ro-bind', mount.source, mount.target]);
+  if (run.file !== undefined) binds.push(['--ro-bind', run.file, run.file]);
+  binds.push(['--bind', run.outputDir, run.outputDir]);
+  // bwrap makes missing mount points with the mode of the host folder (often 0700, e.g. mkdtemp): make them traversable first.
+  const made = new Set(['/', '/tmp', ...SYSTEM_DIRS, ...SYSTEM_LINKS]);
+  for (const [, , target] of binds) {
+    for (let dir = path.dirname(target); !made.has(dir) && !SYSTEM_DIRS.some((s) => dir.startsWith(`${s}/`)); dir = path.dirname(dir)) {
+      made.add(dir);
+      args.push('--perms', '0755', '--dir', dir);
+    }
+  }
+  // --dir arguments above are outermost-last; bwrap needs parents first.
+  reorderDirs(args);
+  for (const bind of binds) args.push(...bind);
+  args.push('--chdir', run.cwd, '--clearenv', '--setenv', 'PATH', BASE_PATH, '--setenv', 'HOME', '/tmp');
+  const code = [...args.map(quote)];
+  for (const name of run.envNames) code.push('--setenv', name, `"$${name}"`);
+  code.push('--');
+  if (process.getuid?.() === 0) {
+    code.push(...['setpriv', `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'].map(quote));
+  }
+  code.push(...['prlimit', ...rlimitArgs(limits), '--', '/bin/sh', '-c', run.command].map(quote));
+  return `exec ${code.join(' ')}`;
+}
+
+/** prlimit options; a limit left unset stays as inherited. */
+function rlimitArgs(limits: Isolation['limits']): string[] {
+  const out: string[] = [];
+  if (limits.memory !== undefined) out.push(`--as=${limits.memory}`);
+  if (limits.cpu !== undefined) out.push(`--cpu=${limits.cpu}`);
+  if (limits.processes !== undefined) out.push(`--nproc=${limits.processes}`);
+  if (limits.fileSize !== undefined) out.push(`--fsize=${limits.fileSize}`);
+  return out;
+}
+
+/** Sort each run of `--perms 0755 --dir X` so shorter (parent) paths come first. */
+function reorderDirs(args: string[]): void {
+  const dirs: string[] = [];
+  for (let i = 0; i < args.length; i++) if (args[i] === '--dir') dirs.push(args[i + 1]!);
+  dirs.sort((a, b) => a.length - b.length);
+  let next = 0;
+  for (let i = 0; i < args.length; i++) if (args[i] === '--dir') args[i + 1] = dirs[next++]!;
+}

@@ -1,0 +1,117 @@
+import type { ApiConfig, App } from '../api/app.ts';
+import type { Entry } from '../entry/entry.ts';
+import { BroaptError, ConfigError } from '../errors.ts';
+import type { InstallContext, InstallGate, InstallOutcome } from '../pool/install.ts';
+import { commandLogPath } from './api-logs.ts';
+import { buildScript, detectEngine, imageExists, imageTag, recipeOf, removeLeftovers, runOptions } from './container.ts';
+import { runCommand } from './host.ts';
+import { DEFAULT_LIMITS, type EngineCommand, type Isolation, type RunnerKind } from './plan.ts';
+import { succeeded } from './result.ts';
+
+/** An image build may take far longer than one analysis: at least this long. */
+const MIN_BUILD_TIMEOUT_MS = 30 * 60_000;
+
+export interface Prepared extends InstallOutcome {
+  /** For the commands of the file; absent on the host runner. */
+  isolation?: Isolation;
+}
+
+/**
+ * Chooses each app's runner (`runner:` in api.yml, else the run's default) and
+ * gets it ready on the main thread before a file's commands go to a worker:
+ * host and sandbox apps run their `install` once on the host (it is the app
+ * author's setup, not file-facing); a container app's `install` steps are
+ * layers of its image, built once and tagged by content hash.
+ */
+export class Runners {
+  readonly #default: RunnerKind;
+  readonly #env: NodeJS.ProcessEnv;
+  #engine: EngineCommand | undefined;
+  /** Built (or building) images by tag; a failed build is forgotten, so the next file tries again. */
+  readonly #images = new Map<string, Promise<InstallOutcome>>();
+
+  constructor(defaultRunner: RunnerKind, env: NodeJS.ProcessEnv = process.env) {
+    this.#default = defaultRunner;
+    this.#env = env;
+  }
+
+  kindOf(app: App): RunnerKind {
+    return app.runner ?? this.#default;
+  }
+
+  /** Before the first file: every container app has an image, the engine exists, and orphans of a dead broapt are gone. */
+  async start(config: ApiConfig): Promise<void> {
+    const containerApps = [config.example, ...config.apps].filter((app) => this.kindOf(app) === 'container');
+    const bare = containerApps.find((app) => app.image === undefined && app.build === undefined);
+    if (bare) {
+      throw new ConfigError('E_API_NO_IMAGE', 'the default runner is `container`, and this app has no `image:` or `build:`: give one, or `runner: host` / `runner: sandbox` for it', bare.key, bare.position);
+    }
+    if (containerApps.length === 0) return;
+    const engine = this.engine();
+    try {
+      await removeLeftovers(engine, 'orphans');
+    } catch (error) {
+      throw new BroaptError('E_CONTAINER_ENGINE', `the container engine ${engine.program} does not work: ${(error as Error).message}\nCheck BROAPT_CONTAINER_ENGINE, BROAPT_CONTAINER_ARGS and BROAPT_CONTAINER_RUN_ARGS.`);
+    }
+  }
+
+  /** At shutdown: remove this process's containers (a forced exit may have left some running). */
+  async close(): Promise<void> {
+    if (this.#engine) await removeLeftovers(this.#engine, 'own').catch(() => 0);
+  }
+
+  engine(): EngineCommand {
+    this.#engine ??= detectEngine(this.#env);
+    return this.#engine;
+  }
+
+  /** `gate` runs the `install` of host and sandbox apps once. */
+  async prepare(app: App, entry: Entry, context: InstallContext, gate: InstallGate): Promise<Prepared> {
+    const kind = this.kindOf(app);
+    if (kind !== 'container') {
+      const install = await gate.ensure(app, entry, context);
+      return kind === 'host' ? install : { ...install, isolation: { kind, limits: { ...DEFAULT_LIMITS, ...app.limits }, mounts: app.mounts } };
+    }
+    const recipe = recipeOf(app, context.workdir);
+    const tag = imageTag(recipe);
+    let built: InstallOutcome = { commands: [] };
+    if (tag !== undefined) {
+      let building = this.#images.get(tag);
+      if (!building) {
+        building = this.#build(app, entry, context, tag);
+        this.#images.set(tag, building);
+      }
+      built = await building;
+      if (built.reason !== undefined) {
+        if (this.#images.get(tag) === building) this.#images.delete(tag);
+        return built;
+      }
+    }
+    const limits = { ...DEFAULT_LIMITS, ...app.limits };
+    return { ...built, isolation: { kind, limits, mounts: app.mounts, container: { engine: this.engine(), image: tag ?? app.image!, options: runOptions(app.container, limits) } } };
+  }
+
+  async #build(app: App, entry: Entry, context: InstallContext, tag: string): Promise<InstallOutcome> {
+    const engine = this.engine();
+    if (await imageExists(engine, tag)) return { commands: [] };
+    let command: string;
+    try {
+      command = buildScript(engine, recipeOf(app, context.workdir), tag);
+    } catch (error) {
+      return { commands: [], reason: `cannot build the image of ${app.key}: ${(error as Error).message}` };
+    }
+    const result = await runCommand({
+      phase: 'install',
+      index: 1,
+      command,
+      cwd: context.workdir,
+      env: {},
+      logFile: commandLogPath(context.apiLogs, context.logFolder, entry.fuid, 'install', 1),
+      timeoutMs: Math.max(app.timeoutMs, MIN_BUILD_TIMEOUT_MS),
+      maxAttempts: context.maxAttempts,
+      backoffCapMs: context.backoffCapMs,
+    });
+    if (succeeded(result)) return { commands: [result] };
+    return { commands: [result], reason: `building the image ${tag} of ${app.key} failed (exit ${result.exitCode ?? result.signal ?? result.error}); see ${result.log}` };
+  }
+}
