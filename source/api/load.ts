@@ -261,14 +261,10 @@ class Reader {
           if (runner !== undefined) app.runner = runner as RunnerKind;
           break;
         }
-        case 'image': {
-          const image = this.text(value, at, 'a container image name, like `broapt/apps:1` or `localhost/yara`');
-          if (image !== undefined) app.image = image;
-          break;
-        }
+        case 'image':
         case 'build': {
-          const build = this.text(value, at, 'a folder holding a Dockerfile or Containerfile');
-          if (build !== undefined) app.build = build;
+          const text = this.text(value, at, name === 'image' ? 'a container image name, like `broapt/apps:1`' : 'a folder holding a Dockerfile or Containerfile');
+          if (text !== undefined) app[name] = text;
           break;
         }
         case 'container':
