@@ -61,6 +61,24 @@ async function writeConnLog(file: string): Promise<void> {
   });
 }
 
+/** The same connections as Zeek JSON lines (converted through our own reader and writer), up to the same size. */
+async function writeJsonConnLog(tsv: string, file: string): Promise<void> {
+  const { readZeekLog } = await import('../source/zeek/read.ts');
+  const { formatJsonRecord } = await import('../source/zeek/json-writer.ts');
+  const out = createWriteStream(file);
+  let written = 0;
+  for await (const record of readZeekLog(tsv)) {
+    const line = `${formatJsonRecord(record)}\n`;
+    written += line.length;
+    if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    if (written >= TARGET_BYTES) break;
+  }
+  await new Promise<void>((resolve, reject) => {
+    out.once('error', reject);
+    out.end(resolve);
+  });
+}
+
 const readerUrl = pathToFileURL(path.resolve(import.meta.dirname, '../source/zeek/read.ts')).href;
 
 const SCRIPTS = {
@@ -75,6 +93,14 @@ const SCRIPTS = {
     let n = 0;
     for await (const line of createInterface({ input: createReadStream(process.argv[1]), crlfDelay: Infinity })) {
       if (line[0] !== '#' && line.split('\\t').length > 1) n++;
+    }
+    console.log(n);`,
+  'readline JSON.parse': `
+    const { createReadStream } = await import('node:fs');
+    const { createInterface } = await import('node:readline');
+    let n = 0;
+    for await (const line of createInterface({ input: createReadStream(process.argv[1]), crlfDelay: Infinity })) {
+      if (JSON.parse(line).ts !== undefined) n++;
     }
     console.log(n);`,
 };
@@ -105,27 +131,36 @@ function node(name: string, script: string, file: string): Measure {
   return { name, seconds, records: records as number, rssMb: (maxRssKb as number) / 1024 };
 }
 
+function table(title: string, megabytes: number, rows: Measure[]): void {
+  console.log(`${title} of ${megabytes.toFixed(0)} MB`);
+  console.log(`${'reader'.padEnd(20)}${'MB/s'.padStart(9)}${'records/s'.padStart(13)}${'peak RSS MB'.padStart(13)}`);
+  for (const row of rows) {
+    console.log(
+      `${row.name.padEnd(20)}${(megabytes / row.seconds).toFixed(1).padStart(9)}${Math.round(row.records / row.seconds).toLocaleString('en').padStart(13)}${(Number.isNaN(row.rssMb) ? '-' : row.rssMb.toFixed(0)).padStart(13)}`,
+    );
+  }
+  const [, baseline, ours] = rows as [Measure, Measure, Measure];
+  console.log(`readZeekLog runs at ${(baseline.seconds / ours.seconds).toFixed(2)}× the ${baseline.name} loop (target ≥ 0.5×), peak RSS ${ours.rssMb.toFixed(0)} MB vs ${baseline.rssMb.toFixed(0)} MB`);
+}
+
 export async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'broapt-zeek-bench-'));
   try {
-    const file = path.join(dir, 'conn.log');
-    await writeConnLog(file);
-    const { size } = await stat(file);
-    const megabytes = size / 1024 / 1024;
-    const rows = [
-      timed('wc -l', 'wc', ['-l', file]),
-      node('readline split', SCRIPTS['readline split'], file),
-      node('readZeekLog', SCRIPTS.readZeekLog, file),
-    ];
-    console.log(`zeek-parse: conn.log of ${megabytes.toFixed(0)} MB`);
-    console.log(`${'reader'.padEnd(16)}${'MB/s'.padStart(9)}${'records/s'.padStart(13)}${'peak RSS MB'.padStart(13)}`);
-    for (const row of rows) {
-      console.log(
-        `${row.name.padEnd(16)}${(megabytes / row.seconds).toFixed(1).padStart(9)}${Math.round(row.records / row.seconds).toLocaleString('en').padStart(13)}${(Number.isNaN(row.rssMb) ? '-' : row.rssMb.toFixed(0)).padStart(13)}`,
-      );
-    }
-    const [, split, ours] = rows as [Measure, Measure, Measure];
-    console.log(`readZeekLog runs at ${(split.seconds / ours.seconds).toFixed(2)}× the split loop (target ≥ 0.5×)`);
+    const tsv = path.join(dir, 'conn.log');
+    await writeConnLog(tsv);
+    const json = path.join(dir, 'conn.json.log');
+    await writeJsonConnLog(tsv, json);
+    const megabytes = async (file: string) => (await stat(file)).size / 1024 / 1024;
+    table('zeek-parse: TSV conn.log', await megabytes(tsv), [
+      timed('wc -l', 'wc', ['-l', tsv]),
+      node('readline split', SCRIPTS['readline split'], tsv),
+      node('readZeekLog', SCRIPTS.readZeekLog, tsv),
+    ]);
+    table('zeek-parse: JSON conn.log', await megabytes(json), [
+      timed('wc -l', 'wc', ['-l', json]),
+      node('readline JSON.parse', SCRIPTS['readline JSON.parse'], json),
+      node('readZeekLog', SCRIPTS.readZeekLog, json),
+    ]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -20,6 +20,7 @@ podman podman
 runc runc
 bwrap bubblewrap
 busybox busybox-static
+chromium chromium
 NEEDS
 if [ -n "$need" ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -17,6 +17,7 @@ beforeAll(async () => {
   await ws.addFile('HTTP-F3.image.x-unknown.bin', 'x');
   for (let i = 0; i < 3; i++) await ws.addFile(`HTTP-FS${i}.application.x-slow.bin`, 'slow');
   await ws.addFile('HTTP-F4.text.plain.txt', 'commands in the body');
+  await ws.addFile('HTTP-F5.application.x-broken.bin', 'x');
   marker = path.join(ws.dir, 'marker');
   // Symlink escapes: a link to a file outside, and a linked folder leading outside.
   const outside = path.join(ws.dir, 'outside');
@@ -150,6 +151,8 @@ describe('broapt daemon API', () => {
   });
 
   it('serves /metrics in the Prometheus text format, counters matching the processed files', async () => {
+    const broken = await scan(daemon, { name: 'HTTP-F5.application.x-broken.bin', mime: 'application/x-broken' });
+    expect(await broken.json()).toMatchObject({ status: 'failed', reported: false, reason: expect.stringContaining('exited 3') });
     const answer = await daemon.request('/metrics');
     expect(answer.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const families = parsePrometheusText(await answer.text());
@@ -165,11 +168,31 @@ describe('broapt daemon API', () => {
     const processedTotal = families.get('broapt_files_processed_total')!.samples.reduce((sum, s) => sum + s.value, 0);
     expect(processedTotal).toBe(records.filter((r) => r.status === 'done').length);
     expect(families.get('broapt_files_failed_total')!.type).toBe('counter');
+    expect(valueOf(families, 'broapt_files_failed_total', { mime: 'application/x-broken' })).toBe(records.filter((r) => r.status === 'failed').length);
+    expect(records.filter((r) => r.status === 'failed')).toHaveLength(1);
     expect(valueOf(families, 'broapt_app_duration_seconds_count', { app: 'application/x-slow' })).toBe(2);
     expect(valueOf(families, 'broapt_app_duration_seconds_sum', { app: 'application/x-slow' })).toBeGreaterThanOrEqual(2);
     expect(families.get('broapt_queue_depth')!.type).toBe('gauge');
     expect(valueOf(families, 'broapt_workers_busy')).toBe(0);
     expect(valueOf(families, 'broapt_workers')).toBe(1);
+  });
+});
+
+describe('the strict Prometheus text reader the metrics test relies on', () => {
+  it('rejects what the format does not allow', () => {
+    const ok = '# HELP a_total A.\n# TYPE a_total counter\na_total{mime="text/plain"} 2\n';
+    expect(valueOf(parsePrometheusText(ok), 'a_total', { mime: 'text/plain' })).toBe(2);
+    for (const bad of [
+      'a_total 1\n',
+      '# TYPE a_total counter\na_total{mime="x} 1\n',
+      '# TYPE a_total counter\na_total{mime="x"} one\n',
+      '# TYPE a_total counter\na_total 1\na_total 2\n',
+      '# TYPE a_total counter\na_total 1',
+      '# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n',
+      '# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 2\n',
+    ]) {
+      expect(() => parsePrometheusText(bad), bad).toThrow();
+    }
   });
 });
 

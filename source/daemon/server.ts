@@ -191,6 +191,12 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
       return;
     }
     if (pathname === '/healthz' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
+    if (pathname === '/favicon.ico' && req.method === 'GET') {
+      // Browsers ask for it unprompted: an empty answer, not a 401 in the dashboard's console.
+      res.writeHead(204, BASE_HEADERS);
+      res.end();
+      return;
+    }
     if (!authorized(req)) {
       logger.warn({ client: req.socket.remoteAddress, path: pathname }, 'refused a request without the right bearer token');
       throw new RequestError(401, 'E_UNAUTHORIZED', 'send `Authorization: Bearer <token>` with the token the daemon was started with (BROAPT_DAEMON_TOKEN)', {

@@ -8,6 +8,8 @@ const ISO_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/;
 /** btest's masked `XXXXXXXXXX.XXXXXX` numbers, which make its baselines invalid JSON. */
 const MASKED_NUMBER = /([:,[])(X+(?:\.X+)?)(?=[,\]}])/g;
 const MASK_MARK = '\u0000';
+/** A string value that may be an ISO-8601 time, which the reader turns into seconds. */
+const MAYBE_ISO_TIME = /"\d{4}-\d\d-\d\dT/;
 
 type Reviver = (this: object, key: string, value: unknown, context?: { source?: string }) => unknown;
 const parseJson = JSON.parse as (text: string, reviver: Reviver) => unknown;
@@ -56,6 +58,16 @@ export class JsonLineReader {
   read(text: string, line: number): ZeekEntry {
     if (text.startsWith('#')) return { kind: 'comment', line, text };
     let parsed: unknown;
+    // Most lines are canonical JSON (what JSON.stringify prints for what they hold) with no ISO times: a plain
+    // parse reads them exactly, several times faster than a reviver, which V8 runs once per value.
+    if (!this.#masked && !MAYBE_ISO_TIME.test(text)) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // The reviver parse below reports the error.
+      }
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && JSON.stringify(parsed) === text) return { kind: 'record', line, record: parsed as ZeekRecord };
+    }
     try {
       parsed = parseJson(this.#masked ? text.replace(MASKED_NUMBER, '$1"\\u0000$2"') : text, this.#revive);
     } catch (error) {

@@ -4,7 +4,7 @@ export const TOKEN = 'test-token-0123456789abcdef';
 
 export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 
-/** The daemon's own apps: text/plain reports EICAR as malicious; application/x-slow takes a second. */
+/** The daemon's own apps: text/plain reports EICAR as malicious; application/x-slow takes a second; x-broken fails. */
 export const DAEMON_API = `example:
   report: echo '{"verdict":"clean"}'
 text:
@@ -16,6 +16,8 @@ text:
 application:
   x-slow:
     report: sleep 1; echo '{"verdict":"suspicious","score":40}'
+  x-broken:
+    report: exit 3
 `;
 
 export interface RunningDaemon {

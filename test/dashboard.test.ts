@@ -1,0 +1,98 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAEMON_API, EICAR, scan, startDaemonCli, TOKEN, type RunningDaemon } from './helpers/daemon.ts';
+import { makeWorkspace, REPO, type Workspace } from './helpers/workspace.ts';
+
+/** Kept after the run for a person to look at (gitignored). */
+const ARTIFACTS = path.join(REPO, 'test-artifacts');
+
+let ws: Workspace;
+let daemon: RunningDaemon;
+let browser: Browser;
+
+beforeAll(async () => {
+  ws = await makeWorkspace();
+  await ws.writeApi(DAEMON_API);
+  await ws.addFile('HTTP-FEICAR.text.plain.txt', EICAR);
+  await ws.addFile('HTTP-FCLEAN.text.plain.txt', 'nothing to see');
+  for (let i = 0; i < 2; i++) await ws.addFile(`HTTP-FSLOW${i}.application.x-slow.bin`, 'slow');
+  await ws.addFile('HTTP-FBROKEN.application.x-broken.bin', 'x');
+  daemon = await startDaemonCli(ws);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await daemon?.stop();
+  await ws?.cleanup();
+});
+
+describe('dashboard in a real browser', () => {
+  it('loads, updates its counters while scans run, and lists the malicious sample', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    await page.goto(`${daemon.url}/#token=${TOKEN}`);
+    await page.locator('#connection.live').waitFor();
+    // The token left the address bar once read.
+    expect(page.url()).toBe(`${daemon.url}/`);
+    expect(await page.textContent('#count-completed')).toBe('0');
+
+    // One worker: the slow files run one after the other while the rest wait.
+    const scans = [
+      ...[0, 1].map((i) => scan(daemon, { name: `HTTP-FSLOW${i}.application.x-slow.bin`, mime: 'application/x-slow' })),
+      scan(daemon, { name: 'HTTP-FEICAR.text.plain.txt', mime: 'text/plain' }),
+      scan(daemon, { name: 'HTTP-FCLEAN.text.plain.txt', mime: 'text/plain' }),
+      scan(daemon, { name: 'HTTP-FBROKEN.application.x-broken.bin', mime: 'application/x-broken' }),
+    ];
+    await page.waitForFunction(() => document.querySelector('#count-running')?.textContent === '1');
+    await page.waitForFunction(() => Number(document.querySelector('#count-queued')?.textContent) >= 1);
+    await page.waitForFunction(() => document.querySelector('#count-completed')?.textContent === '1');
+    expect(await page.textContent('#count-completed')).toBe('1');
+    for (const answer of await Promise.all(scans)) expect(answer.status).toBe(200);
+    await page.waitForFunction(() => document.querySelector('#count-completed')?.textContent === '4');
+    await page.waitForFunction(() => document.querySelector('#count-failed')?.textContent === '1');
+    const failure = page.locator('#failures tr');
+    expect(await failure.count()).toBe(1);
+    expect(await failure.locator('td.file').textContent()).toBe('HTTP-FBROKEN.application.x-broken.bin');
+    expect(await failure.textContent()).toContain('exited 3 after 3 attempts');
+    expect(await page.textContent('#count-running')).toBe('0');
+
+    const malicious = page.locator('#verdicts tr.verdict-malicious');
+    await malicious.waitFor();
+    expect(await malicious.locator('td.file').textContent()).toBe('HTTP-FEICAR.text.plain.txt');
+    expect(await malicious.locator('td.verdict').textContent()).toBe('malicious');
+    expect(await malicious.locator('ul.findings').textContent()).toContain('eicar: EICAR test string (high)');
+    // Suspicious slow files are listed too; the clean file is not.
+    expect(await page.locator('#verdicts tr.verdict-suspicious').count()).toBe(2);
+    expect(await page.locator('#verdicts').textContent()).not.toContain('HTTP-FCLEAN');
+    const mimeRows = await page.locator('#mimes tr').allTextContents();
+    const textRow = mimeRows.find((row) => row.startsWith('text/plain'));
+    expect(textRow).toMatch(/^text\/plain20/);
+    expect(textRow).toContain('malicious 1');
+    expect(textRow).toContain('clean 1');
+    expect(await page.locator('#throughput .bar').count()).toBe(10);
+    const perMinute = await page.locator('#throughput .bar span').allTextContents();
+    expect(perMinute.reduce((sum, n) => sum + Number(n), 0)).toBe(5);
+
+    await fs.mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('asks for the token when it has none, and connects with the one typed in', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${daemon.url}/`);
+    await page.locator('#login').waitFor({ state: 'visible' });
+    expect(await page.textContent('#connection')).toBe('token needed');
+    await page.fill('#token', TOKEN);
+    await page.click('#login button');
+    await page.locator('#connection.live').waitFor();
+    expect(await page.textContent('#count-completed')).toBe('4');
+    await page.close();
+  });
+});
