@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAEMON_API, EICAR, scan, startDaemonCli, TOKEN, type RunningDaemon } from './helpers/daemon.ts';
 import { makeWorkspace, REPO, type Workspace } from './helpers/workspace.ts';
 
+const POLL = { timeout: 15_000, interval: 20 };
 /** Kept after the run for a person to look at (gitignored). */
 const ARTIFACTS = path.join(REPO, 'test-artifacts');
 
@@ -48,13 +49,13 @@ describe('dashboard in a real browser', () => {
       scan(daemon, { name: 'HTTP-FCLEAN.text.plain.txt', mime: 'text/plain' }),
       scan(daemon, { name: 'HTTP-FBROKEN.application.x-broken.bin', mime: 'application/x-broken' }),
     ];
-    await page.waitForFunction(() => document.querySelector('#count-running')?.textContent === '1');
-    await page.waitForFunction(() => Number(document.querySelector('#count-queued')?.textContent) >= 1);
-    await page.waitForFunction(() => document.querySelector('#count-completed')?.textContent === '1');
+    await expect.poll(() => page.textContent('#count-running'), POLL).toBe('1');
+    await expect.poll(async () => Number(await page.textContent('#count-queued')), POLL).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => page.textContent('#count-completed'), POLL).toBe('1');
     expect(await page.textContent('#count-completed')).toBe('1');
     for (const answer of await Promise.all(scans)) expect(answer.status).toBe(200);
-    await page.waitForFunction(() => document.querySelector('#count-completed')?.textContent === '4');
-    await page.waitForFunction(() => document.querySelector('#count-failed')?.textContent === '1');
+    await expect.poll(() => page.textContent('#count-completed'), POLL).toBe('4');
+    await expect.poll(() => page.textContent('#count-failed'), POLL).toBe('1');
     const failure = page.locator('#failures tr');
     expect(await failure.count()).toBe(1);
     expect(await failure.locator('td.file').textContent()).toBe('HTTP-FBROKEN.application.x-broken.bin');
