@@ -46,3 +46,7 @@ export { listPcaps, isPcap } from './engine/pcap.ts';
 export { PcapQueue, type PcapRunOptions, type PcapRunResult } from './engine/run.ts';
 export { zeekEngine, ZEEK_SCRIPTS } from './engine/zeek.ts';
 export { zeekInvocation, mimePattern, type ZeekInvocation } from './engine/zeek-config.ts';
+export { startDaemon, type Daemon, type DaemonOptions } from './daemon/server.ts';
+export { remoteTarget, scanRemotely, type RemoteTarget, type RemoteCall, type RemoteOutcome } from './daemon/client.ts';
+export { StatusBoard, type StatusSource, type StatusSnapshot, type Load } from './metrics/board.ts';
+export { PipelineMetrics } from './metrics/prometheus.ts';
