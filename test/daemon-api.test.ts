@@ -119,6 +119,9 @@ describe('broapt daemon API', () => {
     await refused(raw('{"name": "HTTP-F4.text.plain.txt", "mime": "text plain"}'), 400, 'E_BAD_REQUEST');
     await refused(raw('{"name": "HTTP-F4.text.plain.txt", "mime": "text/plain", "command": "id"}'), 400, 'E_BAD_REQUEST');
     await refused(raw('{"name": "HTTP-F4.text.plain.txt", "mime": "text/plain"}', 'text/plain'), 415, 'E_CONTENT_TYPE');
+    await refused(scan(daemon, { name: 'HTTP-F4.text.plain.txt', mime: 'text/plain', uuid: '0f8fad5b-d9cb-469f-a165-70867728950e' }), 409, 'E_DUPLICATE_ID');
+    await refused(daemon.request('/api/v1.0/report/%zz'), 400, 'E_BAD_ID');
+    await refused(daemon.request('/api/v1.0/delete/0f8fad5b-d9cb-469f-a165-70867728950e'), 405, 'E_METHOD');
     await refused(daemon.request('/api/v1.0/scan'), 405, 'E_METHOD');
     await refused(daemon.request('/api/v2/anything'), 404, 'E_NOT_FOUND');
   });

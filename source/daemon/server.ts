@@ -85,11 +85,11 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
   const limiter = new ClientLimiter(options.clientLimit);
   const jobs = new JobStore();
 
+  const duplicate = (id: string) => new RequestError(409, 'E_DUPLICATE_ID', `a job ${id} exists already: send another uuid, or none`);
+
   async function scan(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const request = parseScanRequest(await readJsonBody(req, options.maxBodyBytes));
-    if (request.uuid !== undefined && jobs.has(request.uuid)) {
-      throw new RequestError(409, 'E_DUPLICATE_ID', `a job ${request.uuid} exists already: send another uuid, or none`);
-    }
+    if (request.uuid !== undefined && jobs.has(request.uuid)) throw duplicate(request.uuid);
     const file = await resolveDumpFile(settings.dumpPath, request.name);
     const match = matchApp(config, mimeOf(request.mime));
     if (match.reason === 'default') {
@@ -102,6 +102,8 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
     if (entry.mime.name !== request.mime) {
       throw new RequestError(422, 'E_MIME_MISMATCH', `${JSON.stringify(request.name)} is ${entry.mime.name} as this daemon reads it, not ${request.mime}: send the MIME type the file's name (or content) gives`);
     }
+    // Checked again after the awaits above: a second request with this uuid may have come in meanwhile.
+    if (request.uuid !== undefined && jobs.has(request.uuid)) throw duplicate(request.uuid);
     const job: Job = { id: request.uuid ?? randomUUID(), name: request.name, mime: request.mime, status: 'running', ignored: request.ignored };
     if (request.ignored.length > 0) logger.warn({ id: job.id, ignored: request.ignored }, 'scan request carried app keys; they are never used: the daemon runs its own api.yml app');
     let record;
@@ -151,12 +153,12 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
     const report = pathname.startsWith(`${API}/report/`) ? pathname.slice(`${API}/report/`.length) : undefined;
     if (report !== undefined) {
       allow('GET');
-      return jobRoute(res, decodeURIComponent(report), false);
+      return jobRoute(res, report, false);
     }
     const deleted = pathname.startsWith(`${API}/delete/`) ? pathname.slice(`${API}/delete/`.length) : undefined;
     if (deleted !== undefined) {
       allow('DELETE');
-      return jobRoute(res, decodeURIComponent(deleted), true);
+      return jobRoute(res, deleted, true);
     }
     if (pathname === `${API}/status`) {
       allow('GET');
