@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   scan: { load: () => import('./commands/scan.ts'), summary: 'analyse files and folders once, then print a summary' },
   watch: { load: () => import('./commands/watch.ts'), summary: 'analyse the dump folder and every file that appears in it' },
   explain: { load: () => import('./commands/explain.ts'), summary: 'show what would run for each file, and why' },
+  apps: { load: () => import('./commands/apps.ts'), summary: 'check every app of api.yml before a run; list which app takes which files' },
   run: { load: () => import('./commands/run.ts'), summary: 'extract the files in PCAPs (zeek or tshark) and analyse each as it appears' },
   'watch-pcaps': { load: () => import('./commands/watch-pcaps.ts'), summary: 'extract and analyse every capture in a folder and every one that arrives' },
   demo: { load: () => import('./commands/demo.ts'), summary: 'generate sample files and an api.yml, and run the whole pipeline' },

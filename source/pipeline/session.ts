@@ -8,6 +8,7 @@ import { History } from '../history/history.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { FilePool } from '../pool/pool.ts';
 import { ReportLogs } from '../report/logs.ts';
+import { assertAppsReady } from '../apps/check.ts';
 import type { Settings } from '../settings.ts';
 import { Runners } from '../runner/select.ts';
 import { Processor } from './processor.ts';
@@ -31,6 +32,7 @@ export async function openSession(settings: Settings, options: { logger?: Logger
   const logger = options.logger ?? silentLogger();
   const config = await loadApiConfig(settings.apiRoot, { defaultTimeoutMs: settings.timeout * 1000 });
   await assertWorkdirs(config);
+  await assertAppsReady(config);
   const runners = new Runners(settings.runner);
   await runners.start(config);
   const history = await History.open(settings.logsPath, { retryFailed: settings.retryFailed });
