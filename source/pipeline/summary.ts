@@ -1,4 +1,5 @@
 import type { SkipReason } from './listing.ts';
+import { VERDICTS, type Verdict } from '../report/report.ts';
 import type { FileRecord } from './record.ts';
 
 /**
@@ -11,6 +12,8 @@ export function printable(path: string): string {
 
 /** How many failures and skipped paths the closing summary lists by name. */
 const SHOWN = 20;
+/** How many non-clean files the closing table lists, worst first. */
+const SHOWN_DETECTIONS = 50;
 
 /** Running totals of a pass, for the progress line and the closing summary. */
 export class Summary {
@@ -23,18 +26,29 @@ export class Summary {
   readonly perMime = new Map<string, { done: number; failed: number }>();
   /** The first few failures, for the printout (fail.log has every one): a long watch must not grow without bound. */
   readonly failures: FileRecord[] = [];
+  /** Files with a suspicious or malicious verdict: the worst few (reports.jsonl has every one). */
+  readonly detections: FileRecord[] = [];
+  readonly verdicts: Record<Verdict, number> = { clean: 0, unknown: 0, suspicious: 0, malicious: 0 };
 
   add(record: FileRecord): void {
     const counts = this.perMime.get(record.mime) ?? { done: 0, failed: 0 };
     if (record.status === 'done') {
       this.done++;
       counts.done++;
+      if (record.verdict !== undefined) this.#addVerdict(record, record.verdict);
     } else {
       this.failed++;
       counts.failed++;
       if (this.failures.length < SHOWN) this.failures.push(record);
     }
     this.perMime.set(record.mime, counts);
+  }
+
+  #addVerdict(record: FileRecord, verdict: Verdict): void {
+    this.verdicts[verdict]++;
+    if (verdict !== 'suspicious' && verdict !== 'malicious') return;
+    this.detections.push(record);
+    if (this.detections.length > SHOWN_DETECTIONS * 2) this.detections.splice(0, this.detections.length, ...worstFirst(this.detections).slice(0, SHOWN_DETECTIONS));
   }
 
   skip(path: string, reason: SkipReason): void {
@@ -64,6 +78,8 @@ export class Summary {
       lines.push('', `${'MIME'.padEnd(width)}  done  failed`);
       for (const [mime, c] of mimes) lines.push(`${(mime || '(unreadable)').padEnd(width)}  ${String(c.done).padStart(4)}  ${String(c.failed).padStart(6)}`);
     }
+    const flagged = this.verdicts.suspicious + this.verdicts.malicious;
+    if (flagged > 0) lines.push('', ...this.#detectionTable(flagged));
     if (this.failures.length > 0) {
       lines.push('', 'Failed:');
       for (const f of this.failures) lines.push(`  ${printable(f.path)}\n    ${printable(f.reason ?? '')}`);
@@ -76,4 +92,23 @@ export class Summary {
     }
     return lines.join('\n');
   }
+
+  /** Non-clean files, worst first: verdict, score, the app that took the file, the file, then what was found. */
+  #detectionTable(flagged: number): string[] {
+    const { malicious, suspicious, clean, unknown } = this.verdicts;
+    const shown = worstFirst(this.detections).slice(0, SHOWN_DETECTIONS);
+    const appWidth = Math.max(3, ...shown.map((r) => r.app.length));
+    const lines = [`Not clean: ${malicious} malicious, ${suspicious} suspicious (${clean} clean, ${unknown} without a verdict)`, `  VERDICT     SCORE  ${'APP'.padEnd(appWidth)}  FILE`];
+    for (const r of shown) {
+      lines.push(`  ${r.verdict!.padEnd(10)}  ${String(r.score ?? 0).padStart(5)}  ${r.app.padEnd(appWidth)}  ${printable(r.path)}`);
+      const found = (r.findings ?? []).filter((f) => f.severity !== 'info').map((f) => f.rule);
+      if (found.length > 0) lines.push(`  ${''.padEnd(19 + appWidth)}  ${printable([...new Set(found)].join(', '))}`);
+    }
+    if (flagged > shown.length) lines.push(`  … and ${flagged - shown.length} more in reports.jsonl`);
+    return lines;
+  }
+}
+
+function worstFirst(records: FileRecord[]): FileRecord[] {
+  return [...records].sort((a, b) => VERDICTS.indexOf(b.verdict!) - VERDICTS.indexOf(a.verdict!) || (b.score ?? 0) - (a.score ?? 0) || a.path.localeCompare(b.path));
 }
