@@ -6,6 +6,7 @@ import { makeEntry } from '../entry/make-entry.ts';
 import { sniffMime } from '../entry/sniff.ts';
 import { fileEnvironment } from '../pool/task.ts';
 import { logFolderOf } from '../runner/api-logs.ts';
+import type { RunnerKind } from '../runner/plan.ts';
 import type { FileRecord } from './record.ts';
 import type { Session } from './session.ts';
 import { UsageError } from '../errors.ts';
@@ -16,7 +17,8 @@ export interface Lookup {
   /** MIME from the file's content (may differ from the name's). */
   contentMime: string;
   match: AppMatch;
-  runner: 'host';
+  /** `runner:` of the app, else the run's default. */
+  runner: RunnerKind;
   /** API log folder (reference layout). */
   logFolder: string;
   /** Variables the commands get on top of the process environment. */
@@ -24,7 +26,7 @@ export interface Lookup {
   commands: { install: string[]; scripts: string[]; report: string };
 }
 
-export async function lookup(config: ApiConfig, file: string): Promise<Lookup> {
+export async function lookup(config: ApiConfig, file: string, defaultRunner: RunnerKind = 'host'): Promise<Lookup> {
   const entry = await makeEntry(path.resolve(file));
   const match = matchApp(config, entry.mime);
   const app = match.app;
@@ -33,7 +35,7 @@ export async function lookup(config: ApiConfig, file: string): Promise<Lookup> {
     // Only BroAPT names take their MIME from the name; the others were sniffed already.
     contentMime: entry.scheme === 'broapt' ? await sniffMime(entry.path) : entry.mime.name,
     match,
-    runner: 'host',
+    runner: app.runner ?? defaultRunner,
     logFolder: logFolderOf(match, entry.mime),
     environment: { ...app.environ, ...fileEnvironment(entry) },
     commands: { install: app.install, scripts: app.scripts, report: app.report },
@@ -47,7 +49,7 @@ export async function lookup(config: ApiConfig, file: string): Promise<Lookup> {
 export function bundledScanner(session: Session) {
   const root = path.resolve(session.settings.dumpPath);
   return {
-    lookup: (file: string) => lookup(session.config, file),
+    lookup: (file: string) => lookup(session.config, file, session.settings.runner),
     /**
      * Analyse `<DUMP_PATH>/<localName>` and resolve with its record; undefined when
      * it was already processed, is not a regular file, or a stop gave it back.

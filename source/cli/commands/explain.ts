@@ -18,6 +18,7 @@ Options:
                       protocol, pcap, mime, extension and app (the matched key)
   --api-root DIR      BROAPT_API_ROOT: folder holding api.yml [the shipped apps/]
   --timeout SEC       BROAPT_TIMEOUT: per-command timeout when api.yml sets none [300]
+  --runner KIND       BROAPT_RUNNER: runner of apps whose api.yml sets none [host]
 
 Exit status: 0, or 1 when a PATH was skipped (a link, FIFO or missing file),
 2 for a usage or api.yml error.
@@ -27,6 +28,7 @@ export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parse('explain', args, {
     'api-root': SETTING_OPTIONS['api-root'],
     timeout: SETTING_OPTIONS.timeout,
+    runner: SETTING_OPTIONS.runner,
     json: { type: 'boolean' },
     help: SETTING_OPTIONS.help,
   });
@@ -40,7 +42,7 @@ export async function run(args: string[]): Promise<number> {
   const listing = await listFiles(positionals);
   for (const skipped of listing.skipped) process.stderr.write(`skipped ${printable(skipped.path)}: ${skipped.reason} (never followed or opened)\n`);
   for (const file of listing.files) {
-    const found = await lookup(config, file);
+    const found = await lookup(config, file, settings.runner);
     process.stdout.write(values.json ? `${JSON.stringify(toJson(found))}\n` : `${toText(found, config.file)}\n`);
   }
   return listing.skipped.length === 0 ? 0 : 1;
