@@ -6,6 +6,7 @@ import os from 'node:os';
 import { main as historyLoad } from './history-load.ts';
 import { main as throughput } from './throughput.ts';
 import { main as watchLatency } from './watch-latency.ts';
+import { main as yaraRules } from './yara-rules.ts';
 import { main as zeekParse } from './zeek-parse.ts';
 
 console.log(`broapt bench on ${os.cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}`);
@@ -15,3 +16,4 @@ console.log('\n(3) History: load time and memory of a 1,000,000-line dump.log');
 await historyLoad();
 console.log('\n(4) Zeek log reader: a generated conn.log of 200+ MB against wc -l and a split loop');
 await zeekParse();
+await yaraRules();
