@@ -9,6 +9,9 @@ interface Command {
 const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
   scan: { load: () => import('./commands/scan.ts'), summary: 'analyse files and folders once, then print a summary' },
   watch: { load: () => import('./commands/watch.ts'), summary: 'analyse the dump folder and every file that appears in it' },
+  enqueue: { load: () => import('./commands/enqueue.ts'), summary: "cluster: queue the dump folder's new files in Redis for the workers" },
+  status: { load: () => import('./commands/status.ts'), summary: 'cluster: queue length, running files per worker, outcomes, rate' },
+  tail: { load: () => import('./commands/tail.ts'), summary: "cluster: follow the results stream, one file's record per line" },
   explain: { load: () => import('./commands/explain.ts'), summary: 'show what would run for each file, and why' },
   apps: { load: () => import('./commands/apps.ts'), summary: 'check every app of api.yml before a run; list which app takes which files' },
   run: { load: () => import('./commands/run.ts'), summary: 'extract the files in PCAPs (zeek or tshark) and analyse each as it appears' },

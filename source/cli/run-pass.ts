@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { createLogger, type Logger } from '../log.ts';
 import type { PassOptions } from '../pipeline/scan.ts';
-import { openSession, type Session } from '../pipeline/session.ts';
+import { openSession, type BackendFactory, type Session } from '../pipeline/session.ts';
 import { onStopSignal } from '../pipeline/shutdown.ts';
 import type { Summary } from '../pipeline/summary.ts';
 import type { Settings } from '../settings.ts';
@@ -23,11 +23,15 @@ export interface PassContext {
  */
 export async function runPass(
   settings: Settings,
-  options: { logLevel?: string | undefined; settleMs?: number; logger?: Logger; exitOnFailures?: boolean },
+  options: { logLevel?: string | undefined; settleMs?: number; logger?: Logger; exitOnFailures?: boolean; backend?: BackendFactory },
   pass: (context: PassContext) => Promise<Summary>,
 ): Promise<number> {
   const logger = options.logger ?? createLogger(options.logLevel === undefined ? {} : { level: options.logLevel });
-  const session = await openSession(settings, { logger, ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }) });
+  const session = await openSession(settings, {
+    logger,
+    ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
+    ...(options.backend === undefined ? {} : { backend: options.backend }),
+  });
   const progress = new Progress();
   let resolveStop!: (signal: NodeJS.Signals) => void;
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => (resolveStop = resolve));

@@ -77,11 +77,28 @@ function failedPath(line: string): string | undefined {
 }
 
 /**
+ * What the pipeline asks of a history. The embedded default is History (files
+ * on disk); cluster mode adds Redis behind the same calls (source/redis/history.ts).
+ */
+export interface FileHistory {
+  /** Finished, or failed and not to be retried: not to be taken again. */
+  has(path: string): boolean;
+  isDone(path: string): boolean;
+  /** Number of paths processed. */
+  readonly size: number;
+  readonly stats: HistoryStats;
+  markDone(path: string): void;
+  markFailed(path: string, reason: string, details?: Record<string, unknown>): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
  * Which extracted files are finished, loaded once from `<logsPath>/dump.log`
  * (reference-compatible, one path per line) and `<logsPath>/fail.log`, then
  * answered from memory.
  */
-export class History {
+export class History implements FileHistory {
   readonly dumpLog: string;
   readonly failLog: string;
   readonly #done: Set<string>;

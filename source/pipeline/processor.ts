@@ -5,9 +5,9 @@ import { remoteTarget } from '../daemon/client.ts';
 import type { Entry } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
 import type { AppendLog } from '../history/append-log.ts';
-import type { History } from '../history/history.ts';
+import type { FileHistory } from '../history/history.ts';
 import type { Logger } from '../log.ts';
-import { InstallGate } from '../pool/install.ts';
+import { InstallGate, type InstallLock } from '../pool/install.ts';
 import { IN_FLIGHT_PER_JOB, type FilePool } from '../pool/pool.ts';
 import type { Task } from '../pool/task.ts';
 import { logFolderOf } from '../runner/api-logs.ts';
@@ -18,12 +18,17 @@ import type { CommandResult } from '../runner/result.ts';
 import type { Settings } from '../settings.ts';
 import { inspect, type SkipReason } from './listing.ts';
 import type { FileRecord } from './record.ts';
+import type { ResultCache } from './result-cache.ts';
 import { whenSettled } from './settle.ts';
 
 export interface ProcessorOptions {
   settings: Settings;
   config: ApiConfig;
-  history: History;
+  history: FileHistory;
+  /** Cluster mode: install once across machines. */
+  installLock?: InstallLock | undefined;
+  /** Cluster mode: answer identical files from an earlier record. */
+  resultCache?: ResultCache | undefined;
   /** Each app's runner (host, sandbox, container), made ready before its files go to the pool. */
   runners?: Runners;
   /** processed.jsonl */
@@ -51,7 +56,7 @@ export interface ProcessorEvents {
  */
 export class Processor extends EventEmitter<ProcessorEvents> {
   readonly #o: ProcessorOptions;
-  readonly #gate = new InstallGate();
+  readonly #gate: InstallGate;
   readonly #runners: Runners;
   /** Waiting files; `#head` is the next one (shift() would copy the whole array for each file of a large queue). */
   #queue: string[] = [];
@@ -65,6 +70,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   constructor(options: ProcessorOptions) {
     super();
     this.#o = options;
+    this.#gate = new InstallGate(options.installLock);
     this.#runners = options.runners ?? new Runners(options.settings.runner);
   }
 
@@ -174,7 +180,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     }
     let analysed;
     try {
-      analysed = await this.#analyse(entry);
+      const analyse = () => this.#analyse(entry);
+      analysed = await (this.#o.resultCache ? this.#o.resultCache.through(entry, analyse) : analyse());
     } catch (error) {
       // A bug must not leave the file in limbo (neither done nor failed), where every restart would trip on it again.
       analysed = failedRead(file, error, 'internal error while analysing the file, please report it');

@@ -30,6 +30,8 @@ export interface FileRecord {
   findings?: TaggedFinding[];
   /** Each command's report (apps/README.md), in the order the commands ran. */
   reports?: CommandReport[];
+  /** Answered from the cluster's result cache: the path of the identical file whose app ran (no command ran for this one). */
+  cachedFrom?: string;
   /** Every command that ran, install steps included, in order. */
   commands: CommandResult[];
   durationMs: number;

@@ -4,19 +4,21 @@ import { loadApiConfig } from '../api/load.ts';
 import { missingWorkdirs } from '../api/match.ts';
 import { ConfigError } from '../errors.ts';
 import { AppendLog } from '../history/append-log.ts';
-import { History } from '../history/history.ts';
+import { History, type FileHistory } from '../history/history.ts';
 import { silentLogger, type Logger } from '../log.ts';
+import type { InstallLock } from '../pool/install.ts';
 import { FilePool } from '../pool/pool.ts';
 import { ReportLogs } from '../report/logs.ts';
 import { assertAppsReady } from '../apps/check.ts';
 import type { Settings } from '../settings.ts';
 import { Runners } from '../runner/select.ts';
 import { Processor } from './processor.ts';
+import type { ResultCache } from './result-cache.ts';
 
 export interface Session {
   settings: Settings;
   config: ApiConfig;
-  history: History;
+  history: FileHistory;
   processor: Processor;
   logger: Logger;
   /** Our own output folders; when they sit inside the dump folder they are not input. */
@@ -27,19 +29,30 @@ export interface Session {
   killRunning(): void;
 }
 
+/** What cluster mode puts behind the embedded default's interfaces (source/redis/worker.ts). */
+export interface SessionBackend {
+  history: FileHistory;
+  installLock?: InstallLock;
+  resultCache?: ResultCache;
+}
+
+/** Builds the backend from the session's parts; called once api.yml and the local history are open. */
+export type BackendFactory = (parts: { config: ApiConfig; history: History; logger: Logger }) => SessionBackend;
+
 /** Everything one run needs, opened in the order that fails fastest on a user mistake (api.yml first). */
-export async function openSession(settings: Settings, options: { logger?: Logger; settleMs?: number } = {}): Promise<Session> {
+export async function openSession(settings: Settings, options: { logger?: Logger; settleMs?: number; backend?: BackendFactory } = {}): Promise<Session> {
   const logger = options.logger ?? silentLogger();
   const config = await loadApiConfig(settings.apiRoot, { defaultTimeoutMs: settings.timeout * 1000 });
   await assertWorkdirs(config);
   await assertAppsReady(config);
   const runners = new Runners(settings.runner);
   await runners.start(config);
-  const history = await History.open(settings.logsPath, { retryFailed: settings.retryFailed });
+  const local = await History.open(settings.logsPath, { retryFailed: settings.retryFailed });
+  const { history, installLock, resultCache } = options.backend?.({ config, history: local, logger }) ?? { history: local };
   const records = await AppendLog.open(path.join(settings.logsPath, 'processed.jsonl'));
   const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
   const pool = new FilePool(settings.jobs);
-  const processor = new Processor({ settings, config, history, records, reportLogs, pool, logger, runners, settleMs: options.settleMs ?? 0 });
+  const processor = new Processor({ settings, config, history, installLock, resultCache, records, reportLogs, pool, logger, runners, settleMs: options.settleMs ?? 0 });
   return {
     settings,
     config,

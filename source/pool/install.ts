@@ -19,6 +19,12 @@ export interface InstallContext {
   backoffCapMs: number;
 }
 
+/** Makes "once" hold across machines (cluster mode: source/redis/install-lock.ts). */
+export interface InstallLock {
+  /** Runs `install` unless the app's install already ran elsewhere, and never while another machine runs it. */
+  around(app: App, install: () => Promise<InstallOutcome>): Promise<InstallOutcome>;
+}
+
 /**
  * Runs each `shared` key's `install` commands once for the whole pool. It lives
  * on the main thread, which hands files to the workers, so "once" holds across
@@ -29,6 +35,11 @@ export interface InstallContext {
 export class InstallGate {
   readonly #done = new Set<string>();
   readonly #running = new Map<string, Promise<InstallOutcome>>();
+  readonly #lock: InstallLock | undefined;
+
+  constructor(lock?: InstallLock) {
+    this.#lock = lock;
+  }
 
   /** Resolves with the commands this call ran (empty when already installed). */
   async ensure(app: App, entry: Entry, context: InstallContext): Promise<InstallOutcome> {
@@ -39,7 +50,8 @@ export class InstallGate {
       const outcome = await running;
       return outcome.reason === undefined ? { commands: [] } : this.ensure(app, entry, context);
     }
-    const promise = this.#install(app, entry, context);
+    const install = () => this.#install(app, entry, context);
+    const promise = this.#lock ? this.#lock.around(app, install) : install();
     this.#running.set(app.shared, promise);
     try {
       const outcome = await promise;

@@ -2,6 +2,7 @@ import { watchFolder } from '../../pipeline/watch.ts';
 import { UsageError } from '../../errors.ts';
 import { parse, requireExisting, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
 import { runPass } from '../run-pass.ts';
+import { REDIS_HELP, REDIS_OPTIONS, resolveRedisSettings } from '../../redis/settings.ts';
 
 export const help = `Usage: broapt watch [options] [DUMP_PATH]
 
@@ -12,14 +13,25 @@ SIGINT: then it takes no new file, lets running files finish, flushes the
 history and exits 0 (failed files are in fail.log; a second signal kills the
 running commands and exits 128+N at once). Exit 2 for a usage or api.yml error.
 
+With --redis URL (or BROAPT_REDIS_URL) it is an app worker of a cluster
+deployment instead: it takes files from the deployment's Redis queue (fed by
+\`broapt enqueue\` and by the workers' reconciler, which lists the dump folder
+every BROAPT_REDIS_RECONCILE seconds [60]), records outcomes in Redis as well as
+in its own logs, and answers identical files from the result cache. Start as
+many workers, on as many machines sharing the dump folder, as the load needs.
+
 Options:
   --settle-time SEC   BROAPT_SETTLE_TIME   a file is taken once untouched this long [0.5]
+  --no-cache                               cluster: run the apps even for a file the
+                                           result cache knows (results are still stored)
+
+${REDIS_HELP}
 
 ${SETTING_HELP}
 `;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parse('watch', args, { ...SETTING_OPTIONS, 'settle-time': { type: 'string' } });
+  const { values, positionals } = parse('watch', args, { ...SETTING_OPTIONS, ...REDIS_OPTIONS, 'settle-time': { type: 'string' }, 'no-cache': { type: 'boolean' } });
   if (values.help) {
     process.stdout.write(help);
     return 0;
@@ -28,6 +40,16 @@ export async function run(args: string[]): Promise<number> {
   const settings = settingsFrom({ ...values, 'dump-path': positionals[0] ?? values['dump-path'] });
   requireExisting([settings.dumpPath], 'folder');
   const options = { logLevel: values['log-level'], settleMs: settings.settleTime * 1000, exitOnFailures: false };
+  const cluster = resolveRedisSettings({ url: values.redis, prefix: values.prefix, noCache: values['no-cache'] });
+  if (cluster) {
+    const { ClusterWorker } = await import('../../redis/worker.ts');
+    const worker = new ClusterWorker(cluster);
+    try {
+      return await runPass(settings, { ...options, backend: worker.backend }, ({ session, passOptions, stopRequested }) => worker.run(session, passOptions, stopRequested));
+    } finally {
+      await worker.close();
+    }
+  }
   return runPass(settings, options, async ({ session, passOptions, stopRequested }) => {
     const watcher = await watchFolder(session, settings.dumpPath, passOptions);
     session.logger.info({ dumpPath: settings.dumpPath, history: session.history.size }, 'watching; send SIGUSR1, SIGTERM or SIGINT to stop');
