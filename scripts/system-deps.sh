@@ -13,6 +13,7 @@ file file
 xargs findutils
 pgrep procps
 tshark tshark
+redis-server redis-server
 yara yara
 clamscan clamav
 /usr/share/clamav-testfiles/clam.exe clamav-testfiles

@@ -42,6 +42,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const SIGNAL_NAMES = new Map(Object.entries(os.constants.signals).map(([name, number]) => [number, name]));
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** The first variable name a shell cannot export, if any. */
+export function invalidEnvName(env: Record<string, string>): string | undefined {
+  return Object.keys(env).find((name) => !ENV_NAME.test(name));
+}
+
 /** POSIX single quoting: the shell reads everything between the quotes literally. */
 export function quote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
@@ -214,7 +219,7 @@ const idle: Launcher[] = [];
 export async function launch(launch: Launch): Promise<LaunchOutcome> {
   const bad = [launch.command, launch.cwd, launch.logFile, launch.header, ...Object.values(launch.env)].some((v) => v.includes('\0'));
   if (bad) return { exitCode: null, signal: null, timedOut: false, error: 'a command, path or variable contains a NUL byte, which no shell can carry' };
-  const badName = Object.keys(launch.env).find((name) => !ENV_NAME.test(name));
+  const badName = invalidEnvName(launch.env);
   if (badName !== undefined) return { exitCode: null, signal: null, timedOut: false, error: `${JSON.stringify(badName)} is not a valid environment variable name` };
   let launcher = idle.pop();
   while (launcher?.dead) launcher = idle.pop();

@@ -82,7 +82,8 @@ export function sandboxCommand(run: IsolatedRun): string {
   for (const bind of binds) args.push(...bind);
   args.push('--chdir', run.cwd, '--clearenv', '--setenv', 'PATH', BASE_PATH, '--setenv', 'HOME', '/tmp');
   const code = [...args.map(quote)];
-  for (const name of run.envNames) code.push('--setenv', name, `"$${name}"`);
+  // Names are checked by the launcher (and warm.ts) before any of this code runs; quoted all the same.
+  for (const name of run.envNames) code.push('--setenv', quote(name), `"$${name}"`);
   code.push('--');
   if (process.getuid?.() === 0) {
     code.push(...['setpriv', `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'].map(quote));

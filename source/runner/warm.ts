@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { containerCommand, containerName, removeContainer } from './container.ts';
 import { makeOutputDir, takeReport } from './isolate.ts';
-import type { Launch, LaunchOutcome } from './launcher.ts';
+import { invalidEnvName, type Launch, type LaunchOutcome } from './launcher.ts';
 import type { Isolation } from './plan.ts';
 import { sandboxCommand } from './sandbox.ts';
 
@@ -175,7 +175,9 @@ function stage(file: string, staged: string): void {
 const processes = new Map<string, WarmProcess>();
 
 /** Hand one file to the app's warm process, starting it if there is none. */
-export function launchWarm(isolation: Isolation | undefined, request: Launch): Promise<LaunchOutcome> {
+export async function launchWarm(isolation: Isolation | undefined, request: Launch): Promise<LaunchOutcome> {
+  const badName = invalidEnvName(request.env);
+  if (badName !== undefined) return { exitCode: null, signal: null, timedOut: false, error: `${JSON.stringify(badName)} is not a valid environment variable name` };
   const appEnv = Object.entries(request.env).filter(([name]) => !PER_FILE.has(name));
   const key = JSON.stringify([request.command, request.cwd, appEnv, isolation ?? null]);
   let warm = processes.get(key);
