@@ -41,6 +41,13 @@ describe('dashboard in a real browser', () => {
     // The token left the address bar once read.
     expect(page.url()).toBe(`${daemon.url}/`);
     expect(await page.textContent('#count-completed')).toBe('0');
+    // Record what the counters show at every render: a poll from here could miss a state under load.
+    await page.evaluate(`window.seen = {};
+      for (const name of ['queued', 'running', 'completed']) {
+        const counter = document.getElementById('count-' + name);
+        window.seen[name] = [];
+        new MutationObserver(() => window.seen[name].push(counter.textContent)).observe(counter, { childList: true, characterData: true, subtree: true });
+      }`);
 
     // One worker: the slow files run one after the other while the rest wait.
     const scans = [
@@ -49,13 +56,17 @@ describe('dashboard in a real browser', () => {
       scan(daemon, { name: 'HTTP-FCLEAN.text.plain.txt', mime: 'text/plain' }),
       scan(daemon, { name: 'HTTP-FBROKEN.application.x-broken.bin', mime: 'application/x-broken' }),
     ];
-    await expect.poll(() => page.textContent('#count-running'), POLL).toBe('1');
-    await expect.poll(async () => Number(await page.textContent('#count-queued')), POLL).toBeGreaterThanOrEqual(1);
-    await expect.poll(() => page.textContent('#count-completed'), POLL).toBe('1');
-    expect(await page.textContent('#count-completed')).toBe('1');
     for (const answer of await Promise.all(scans)) expect(answer.status).toBe(200);
     await expect.poll(() => page.textContent('#count-completed'), POLL).toBe('4');
     await expect.poll(() => page.textContent('#count-failed'), POLL).toBe('1');
+    // Every value the page showed while the scans ran: files waited, one ran at a time, completions counted up.
+    const seen = (await page.evaluate('window.seen')) as Record<string, string[]>;
+    expect(seen.running).toContain('1');
+    expect(seen.queued!.some((value) => Number(value) >= 1)).toBe(true);
+    const completed = seen.completed!.map(Number);
+    expect(completed).toEqual([...completed].sort((a, b) => a - b));
+    expect(completed).toContain(1);
+    expect(completed.at(-1)).toBe(4);
     const failure = page.locator('#failures tr');
     expect(await failure.count()).toBe(1);
     expect(await failure.locator('td.file').textContent()).toBe('HTTP-FBROKEN.application.x-broken.bin');

@@ -109,7 +109,7 @@ example:
     expect(record!.reason).toMatch(/timed out/);
   });
 
-  it('fails remote apps with a clear message until remote detection exists', async () => {
+  it('fails a remote app whose daemon is misconfigured with a clear message', async () => {
     await ws().writeApi(`
 example:
   report: "true"
@@ -119,10 +119,10 @@ application:
     report: "true"
 `);
     await ws().addFile(broaptName(7));
-    const result = await runCli(['scan'], ws().env);
+    const result = await runCli(['scan'], { ...ws().env, BROAPT_NAME_PORT: 'http' });
     expect(result.code).toBe(1);
     const [failure] = (await ws().readLines('fail.log')).map((l) => JSON.parse(l) as { reason: string });
-    expect(failure!.reason).toMatch(/remote: true.*no remote detection client/);
+    expect(failure!.reason).toMatch(/application\/pdf is remote, and BROAPT_NAME_PORT="http" is not a port/);
   });
 
   it('refuses a broken api.yml with file, line and key, exit 2 and no stack trace', async () => {
