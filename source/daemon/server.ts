@@ -7,8 +7,11 @@ import { mimeOf } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
 import { StatusBoard, type Load } from '../metrics/board.ts';
 import { PipelineMetrics } from '../metrics/prometheus.ts';
+import type { FileRecord } from '../pipeline/record.ts';
 import type { Session } from '../pipeline/session.ts';
+import type { RedisSettings } from '../redis/settings.ts';
 import { tokenChecker } from './auth.ts';
+import { followCluster, type ClusterFeed } from './cluster-feed.ts';
 import { resolveDumpFile } from './dump-file.ts';
 import { streamStatus } from './events.ts';
 import { BASE_HEADERS, ClientLimiter, readJsonBody, sendError, sendJson } from './http.ts';
@@ -24,6 +27,8 @@ export interface DaemonOptions {
   maxBodyBytes: number;
   /** Requests (event streams included) one client address may have open at once. */
   clientLimit: number;
+  /** Redis mode: the dashboard and metrics also show the deployment's workers (their results stream and queue). */
+  cluster?: RedisSettings | undefined;
 }
 
 export interface Daemon {
@@ -67,16 +72,22 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-sr
 export async function startDaemon(session: Session, options: DaemonOptions): Promise<Daemon> {
   const { processor, settings, config, logger } = session;
   const jobs_ = settings.jobs;
-  const load = (): Load => ({
-    queued: processor.queued + Math.max(0, processor.active - jobs_),
-    running: Math.min(processor.active, jobs_),
-  });
+  let cluster: ClusterFeed | undefined;
+  const load = (): Load => {
+    const far = cluster?.load() ?? { queued: 0, running: 0 };
+    return {
+      queued: far.queued + processor.queued + Math.max(0, processor.active - jobs_),
+      running: far.running + Math.min(processor.active, jobs_),
+    };
+  };
   const board = new StatusBoard(load);
   const metrics = new PipelineMetrics(load, jobs_);
-  processor.on('record', (record) => {
+  const onRecord = (record: FileRecord) => {
     metrics.add(record);
     board.add(record);
-  });
+  };
+  processor.on('record', onRecord);
+  if (options.cluster) cluster = await followCluster(options.cluster, onRecord, logger);
   const assets = new Map<string, { body: Buffer; type: string }>();
   for (const [route, { file, type }] of Object.entries(ASSETS)) {
     assets.set(route, { body: await readFile(new URL(`./dashboard/${file}`, import.meta.url)), type });
@@ -233,6 +244,9 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    await cluster?.stop();
+    throw error;
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -240,10 +254,12 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
     url: `http://${host}:${address.port}`,
     board,
     metrics,
-    close: () =>
-      new Promise<void>((resolve) => {
+    async close() {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await cluster?.stop();
+    },
   };
 }

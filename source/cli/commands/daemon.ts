@@ -7,6 +7,7 @@ import { UsageError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
 import { openSession } from '../../pipeline/session.ts';
 import { onStopSignal } from '../../pipeline/shutdown.ts';
+import { REDIS_HELP, REDIS_OPTIONS, resolveRedisSettings } from '../../redis/settings.ts';
 import { number, pick } from '../../settings.ts';
 import { parse, requireExisting, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
 
@@ -43,6 +44,10 @@ Short flags as in the reference: -d --dump-path, -l --logs-path, -r --api-root,
 
 ${SETTING_HELP}
 
+${REDIS_HELP}
+                      with --redis, the dashboard and /metrics also show the
+                      deployment's workers (results stream and queue)
+
 Prints "listening on http://HOST:PORT" on stdout once it takes requests.
 SIGUSR1, SIGTERM or SIGINT: stop taking scans, let running ones answer, exit 0.
 
@@ -53,6 +58,7 @@ Examples:
 
 const OPTIONS = {
   ...SETTING_OPTIONS,
+  ...REDIS_OPTIONS,
   env: { type: 'string', short: 'e' },
   host: { type: 'string', short: 't' },
   port: { type: 'string', short: 'p' },
@@ -93,7 +99,8 @@ export async function run(args: string[]): Promise<number> {
   const logger = createLogger(values['log-level'] === undefined ? {} : { level: values['log-level'] });
   if (values['docker-compose'] !== undefined) logger.warn('--docker-compose is the reference\'s; this daemon runs its apps itself and ignores it');
   const session = await openSession(settings, { logger });
-  const daemon = await startDaemon(session, { host, port, token, maxBodyBytes, clientLimit }).catch(async (error: unknown) => {
+  const cluster = resolveRedisSettings({ url: values.redis, prefix: values.prefix });
+  const daemon = await startDaemon(session, { host, port, token, maxBodyBytes, clientLimit, cluster }).catch(async (error: unknown) => {
     await session.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
