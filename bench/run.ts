@@ -3,6 +3,7 @@
  * measured against a baseline taken in the same run on this machine.
  */
 import os from 'node:os';
+import { main as cluster } from './cluster.ts';
 import { main as historyLoad } from './history-load.ts';
 import { main as throughput } from './throughput.ts';
 import { main as watchLatency } from './watch-latency.ts';
@@ -17,3 +18,4 @@ await historyLoad();
 console.log('\n(4) Zeek log reader: a generated conn.log of 200+ MB against wc -l and a split loop');
 await zeekParse();
 await yaraRules();
+await cluster();

@@ -6,6 +6,8 @@ import { DAEMON_API, EICAR, scan, startDaemonCli, TOKEN, type RunningDaemon } fr
 import { makeWorkspace, REPO, type Workspace } from './helpers/workspace.ts';
 
 const POLL = { timeout: 15_000, interval: 20 };
+/** A file name that is markup: its MIME type comes from the content (text/plain). */
+const HOSTILE = '<img src=x onerror="document.title=1">.txt';
 /** Kept after the run for a person to look at (gitignored). */
 const ARTIFACTS = path.join(REPO, 'test-artifacts');
 
@@ -20,6 +22,7 @@ beforeAll(async () => {
   await ws.addFile('HTTP-FCLEAN.text.plain.txt', 'nothing to see');
   for (let i = 0; i < 2; i++) await ws.addFile(`HTTP-FSLOW${i}.application.x-slow.bin`, 'slow');
   await ws.addFile('HTTP-FBROKEN.application.x-broken.bin', 'x');
+  await ws.addFile(HOSTILE, EICAR);
   daemon = await startDaemonCli(ws);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 });
@@ -105,6 +108,19 @@ describe('dashboard in a real browser', () => {
     await page.click('#login button');
     await page.locator('#connection.live').waitFor();
     expect(await page.textContent('#count-completed')).toBe('4');
+    await page.close();
+  });
+
+  it('shows file names and findings as text, never as markup', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${daemon.url}/#token=${TOKEN}`);
+    await page.locator('#connection.live').waitFor();
+    const answer = await scan(daemon, { name: HOSTILE, mime: 'text/plain' });
+    expect(await answer.json()).toMatchObject({ report: { verdict: 'malicious' } });
+    await expect.poll(() => page.locator('#verdicts tr.verdict-malicious').count(), POLL).toBe(2);
+    expect(await page.locator('#verdicts td.file').first().textContent()).toBe(HOSTILE);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.title()).toBe('broapt daemon');
     await page.close();
   });
 });
