@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxImage, containersOf, ENGINE_ENV } from './helpers/container.ts';
+import { busyboxImage, containersOf, engine, ENGINE_ENV } from './helpers/container.ts';
 import { broaptName, makeWorkspace, startCli, type Workspace } from './helpers/workspace.ts';
 
 let image: string;
@@ -88,12 +88,34 @@ async function scanWith(runner: string): Promise<Run> {
 type Command = { exitCode: number | null; timedOut: boolean; attempts: number; log: string };
 const command = (record: Record<string, unknown> | undefined): Command => (record?.commands as Command[])[0]!;
 
+/** A stopped container labelled as broapt's, owned by `pid`. */
+function leftover(pid: number): string {
+  return engine(['create', '--label', 'broapt=1', '--label', `broapt.host=${os.hostname()}`, '--label', `broapt.pid=${pid}`, image, 'true']).trim();
+}
+
 describe.each(['host', 'sandbox', 'container'])('runner %s keeps the app contract', (runner) => {
   let run: Run;
+  let orphan = '';
+  let kept = '';
 
   beforeAll(async () => {
+    if (runner === 'container') {
+      // One left by a broapt that is gone (no such pid), one of a live one (this test).
+      orphan = leftover(2 ** 22 + 1);
+      kept = leftover(process.pid);
+    }
     run = await scanWith(runner);
   }, 60_000);
+
+  afterAll(() => {
+    if (kept) engine(['rm', '-f', kept]);
+  });
+
+  it.runIf(runner === 'container')("removes a dead broapt's containers at start-up, not a live one's", () => {
+    const all = engine(['ps', '-a', '-q', '--no-trunc']);
+    expect(all).not.toContain(orphan);
+    expect(all).toContain(kept);
+  });
 
   it('runs every file once and exits 1 for the failures', () => {
     expect(Object.keys(run.records).sort(), run.stderr).toEqual(['env', 'exit', 'flaky', 'slow']);

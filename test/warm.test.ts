@@ -21,11 +21,11 @@ afterAll(async () => {
   for (const ws of workspaces) await ws.cleanup();
 });
 
-/** Counts its starts in $STATE; a request whose path holds "die" kills it; else it answers with the request's own fields. */
+/** Counts its starts in $STATE; a request whose path holds "die" kills it, "hang" makes it stall; else it answers with the request's own fields. */
 const WARM_APP = [
   'echo "$BROAPT_WARM $GREETING" >> "$STATE/starts"',
   'while IFS= read -r line; do',
-  '  case "$line" in *die*) exit 1 ;; esac',
+  '  case "$line" in *die*) exit 1 ;; *hang*) sleep 600 ;; esac',
   '  printf \'{"verdict":"suspicious","score":7,"findings":[{"rule":"warm","description":"%s","severity":"low"}],"details":{}}\\n\' "$(echo "$line" | tr -d \'"\\\\\')"',
   'done',
 ].join('\n');
@@ -52,13 +52,17 @@ describe.each(['host', 'sandbox', 'container'])('warm app under %s', (runner) =>
   environ:
     STATE: ${state}
     GREETING: hi
+  timeout: 3
   report: sh warm.sh
 `,
     );
     for (let i = 1; i <= 4; i++) fs.writeFileSync(path.join(ws.dump, broaptName(i, 'text/plain', 'txt')), `file ${i}`);
     fs.writeFileSync(path.join(ws.dump, `die-${broaptName(9, 'text/plain', 'txt')}`), 'poison');
+    // A stuck warm container is the case a kill of its client does not end: checked there (each attempt waits out the timeout).
+    if (runner === 'container') fs.writeFileSync(path.join(ws.dump, `hang-${broaptName(8, 'text/plain', 'txt')}`), 'stall');
     const cli = startCli(['scan', '--runner', runner, '--jobs', '1', '--max-retry', '2'], { ...ws.env, ...ENGINE_ENV });
-    await cli.done;
+    const result = await cli.done;
+    if (result.code === 2) throw new Error(result.stderr);
     pid = cli.child.pid!;
     records = await ws.records();
   }, 60_000);
@@ -76,8 +80,8 @@ describe.each(['host', 'sandbox', 'container'])('warm app under %s', (runner) =>
     }
     const starts = fs.readFileSync(path.join(state, 'starts'), 'utf8').trim().split('\n');
     expect(new Set(starts)).toEqual(new Set(['1 hi']));
-    // One start for the good files, at most two more for the poisoned one's two attempts (cold: 6).
-    expect(starts.length).toBeLessThanOrEqual(3);
+    // One start for the good files, at most two more for each bad file's two attempts (cold: one per attempt).
+    expect(starts.length).toBeLessThanOrEqual(runner === 'container' ? 5 : 3);
   });
 
   it('restarts a warm process that dies, and fails the file after its attempts', () => {
@@ -85,5 +89,12 @@ describe.each(['host', 'sandbox', 'container'])('warm app under %s', (runner) =>
     expect(poisoned.status).toBe('failed');
     expect((poisoned.commands as Array<{ attempts: number; error?: string }>)[0]).toMatchObject({ attempts: 2, error: expect.stringContaining('exited instead of answering') });
     if (runner === 'container') expect(containersOf(pid)).toEqual([]);
+  });
+
+  it.runIf(runner === 'container')('kills and removes a warm container that stalls past the timeout, and retries with a fresh one', () => {
+    const stalled = records.find((record) => String(record.path).includes('hang-'))!;
+    expect(stalled.status).toBe('failed');
+    expect((stalled.commands as Array<{ attempts: number; timedOut: boolean }>)[0]).toMatchObject({ attempts: 2, timedOut: true });
+    expect(containersOf(pid)).toEqual([]);
   });
 });

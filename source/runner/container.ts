@@ -144,13 +144,11 @@ export async function removeContainer(cmd: EngineCommand, name: string): Promise
 export async function removeLeftovers(cmd: EngineCommand, which: 'own' | 'orphans'): Promise<number> {
   const filters = ['--filter', `label=${LABEL}=1`, '--filter', `label=${HOST_LABEL}=${os.hostname()}`];
   if (which === 'own') filters.push('--filter', `label=${PID_LABEL}=${process.pid}`);
-  const ids = (await engine(cmd, ['ps', '-a', '-q', ...filters])).split('\n').filter(Boolean);
-  if (ids.length === 0) return 0;
-  let doomed = ids;
-  if (which === 'orphans') {
-    const owners = (await engine(cmd, ['inspect', '--format', `{{.Id}} {{index .Config.Labels "${PID_LABEL}"}}`, ...ids])).split('\n').filter(Boolean);
-    doomed = owners.filter((line) => !alive(Number(line.split(' ')[1]))).map((line) => line.split(' ')[0]!);
-  }
+  // One listing with the labels (podman prints them as map[k:v ...], docker as k=v,...): a separate inspect
+  // would race with containers of other live broapt processes that end in between.
+  const lines = (await engine(cmd, ['ps', '-a', ...filters, '--format', '{{.ID}} {{.Labels}}'])).split('\n').filter(Boolean);
+  const owner = (line: string) => Number(new RegExp(`${PID_LABEL.replace('.', '\\.')}[:=](\\d+)`).exec(line)?.[1]);
+  const doomed = lines.filter((line) => which === 'own' || !alive(owner(line))).map((line) => line.split(' ')[0]!);
   if (doomed.length > 0) await engine(cmd, ['rm', '-f', ...doomed]).catch(() => undefined);
   return doomed.length;
 }
