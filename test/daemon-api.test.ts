@@ -210,6 +210,7 @@ describe('broapt daemon start-up', () => {
     const wide = await runCli(['daemon', '--port', '0', '--insecure-loopback', '--host', '0.0.0.0'], { ...ws.env, BROAPT_DAEMON_TOKEN: '' });
     expect(wide.code).toBe(2);
     expect(wide.stderr).toContain('not one');
+    expect((await runCli(['daemon', '-v'])).stdout).toMatch(/^broapt \d+\.\d+\.\d+\n$/);
   });
 
   it('takes its settings from a dotenv file, and runs token-less on loopback with --insecure-loopback', async () => {
@@ -227,9 +228,15 @@ describe('broapt daemon start-up', () => {
       } finally {
         await fromFile.stop();
       }
-      const open = await startDaemonCli(other, ['--insecure-loopback'], { BROAPT_DAEMON_TOKEN: '' });
+      // The reference's short flags, and no BROAPT_* path variable to fall back on.
+      const reference = ['-t', '127.0.0.1', '-d', other.dump, '-r', other.api, '-l', other.logs, '-a', path.join(other.logs, 'api'), '-i', '0.05', '-m', '2', '-c', 'docker-compose.yml'];
+      const open = await startDaemonCli(other, ['--insecure-loopback', ...reference], { BROAPT_DAEMON_TOKEN: '', BROAPT_DUMP_PATH: '', BROAPT_API_ROOT: '', BROAPT_LOGS_PATH: '' });
       try {
         expect((await open.request('/api/v1.0/list', { token: null })).status).toBe(200);
+        // Analysed before by the daemon with the --env file: answered from the history both share.
+        const answer = await scan(open, { name: 'HTTP-F1.text.plain.txt', mime: 'text/plain' }, { token: null });
+        expect(await answer.json()).toMatchObject({ report: { verdict: 'malicious' } });
+        expect(await other.readLines('processed.jsonl')).toHaveLength(1);
       } finally {
         expect((await open.stop()).code).toBe(0);
       }

@@ -21,7 +21,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   logs: { load: () => import('./commands/logs.ts'), summary: 'run the post-processing hooks on a Zeek log folder; print Zeek logs like zeek-cut' },
 };
 
-function version(): string {
+export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }

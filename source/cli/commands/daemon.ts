@@ -9,6 +9,7 @@ import { openSession } from '../../pipeline/session.ts';
 import { onStopSignal } from '../../pipeline/shutdown.ts';
 import { REDIS_HELP, REDIS_OPTIONS, resolveRedisSettings } from '../../redis/settings.ts';
 import { number, pick } from '../../settings.ts';
+import { version } from '../main.ts';
 import { parse, requireExisting, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
 
 export const help = `Usage: broapt daemon [options]
@@ -34,6 +35,7 @@ Options:
       --max-body BYTES    BROAPT_DAEMON_MAX_BODY  largest request body   [65536]
       --client-limit N    BROAPT_DAEMON_CLIENT_LIMIT  requests at once per client [8]
   -c, --docker-compose FILE                   accepted for the reference; not used
+  -v, --version                               print the version
   BROAPT_DAEMON_TOKEN     the bearer token, at least 16 characters; required
                           unless --insecure-loopback. Read from the environment or
                           the --env file only (a flag would show in ps), and
@@ -64,6 +66,7 @@ const OPTIONS = {
   port: { type: 'string', short: 'p' },
   'docker-compose': { type: 'string', short: 'c' },
   'insecure-loopback': { type: 'boolean' },
+  version: { type: 'boolean', short: 'v' },
   'max-body': { type: 'string' },
   'client-limit': { type: 'string' },
   'dump-path': { type: 'string', short: 'd' },
@@ -81,6 +84,10 @@ export async function run(args: string[]): Promise<number> {
   const { values } = parse('daemon', args, OPTIONS, false);
   if (values.help) {
     process.stdout.write(help);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`broapt ${version()}\n`);
     return 0;
   }
   if (values.env !== undefined) Object.assign(process.env, readDotenv(values.env));
