@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { main as cluster } from './cluster.ts';
 import { main as historyLoad } from './history-load.ts';
+import { main as runners } from './runners.ts';
 import { main as throughput } from './throughput.ts';
 import { main as watchLatency } from './watch-latency.ts';
 import { main as yaraRules } from './yara-rules.ts';
@@ -17,5 +18,6 @@ console.log('\n(3) History: load time and memory of a 1,000,000-line dump.log');
 await historyLoad();
 console.log('\n(4) Zeek log reader: a generated conn.log of 200+ MB against wc -l and a split loop');
 await zeekParse();
+await runners();
 await yaraRules();
 await cluster();
