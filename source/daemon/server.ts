@@ -71,17 +71,17 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-sr
  */
 export async function startDaemon(session: Session, options: DaemonOptions): Promise<Daemon> {
   const { processor, settings, config, logger } = session;
-  const jobs_ = settings.jobs;
+  const workers = settings.jobs;
   let cluster: ClusterFeed | undefined;
   const load = (): Load => {
     const far = cluster?.load() ?? { queued: 0, running: 0 };
     return {
-      queued: far.queued + processor.queued + Math.max(0, processor.active - jobs_),
-      running: far.running + Math.min(processor.active, jobs_),
+      queued: far.queued + processor.queued + Math.max(0, processor.active - workers),
+      running: far.running + Math.min(processor.active, workers),
     };
   };
   const board = new StatusBoard(load);
-  const metrics = new PipelineMetrics(load, jobs_);
+  const metrics = new PipelineMetrics(load, workers);
   const onRecord = (record: FileRecord) => {
     metrics.add(record);
     board.add(record);
