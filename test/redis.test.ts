@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../source/api/load.ts';
 import { silentLogger } from '../source/log.ts';
+import { DiskWatermark, diskUsage, watermarkSettings } from '../source/redis/backpressure.ts';
 import { appConfigHash } from '../source/redis/cache.ts';
 import { connect, type Connection } from '../source/redis/connection.ts';
 import { RedisInstallLock } from '../source/redis/install-lock.ts';
@@ -195,5 +196,28 @@ describe('result cache, tail and status', () => {
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/--redis="localhost:6379" is not a Redis URL/) });
     const down = await runCli(['tail', '--redis', 'redis://127.0.0.1:1'], w.env);
     expect(down).toMatchObject({ code: 2, stderr: expect.stringMatching(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/) });
+  });
+});
+
+describe('disk watermark', () => {
+  it('holds a feeder above the high watermark until usage falls under the low one', async () => {
+    const os = await import('node:os');
+    const used = await diskUsage(os.tmpdir());
+    expect(used).toBeGreaterThanOrEqual(0);
+    expect(used).toBeLessThan(1);
+    expect(await new DiskWatermark(os.tmpdir(), { high: 1, low: 0.99 }).ready()).toBe(true);
+
+    const levels = [0.95, 0.85, 0.82, 0.79, 0.85];
+    let measured = 0;
+    const watermark = new DiskWatermark('/dump', { high: 0.9, low: 0.8, pollMs: 1, usage: async () => levels[measured++]! });
+    expect(await watermark.ready()).toBe(true);
+    // 0.95: held; 0.85 and 0.82 are under the high mark but not under the low one; 0.79 frees it.
+    expect(measured).toBe(4);
+    expect(watermark.holding).toBe(false);
+    // Not held: 0.85 is under the high mark.
+    expect(await watermark.ready()).toBe(true);
+    expect(measured).toBe(5);
+    expect(watermarkSettings({ BROAPT_DISK_HIGH: '95', BROAPT_DISK_LOW: '70' })).toEqual({ high: 0.95, low: 0.7 });
+    expect(() => watermarkSettings({ BROAPT_DISK_HIGH: '70', BROAPT_DISK_LOW: '80' })).toThrow(/must be below BROAPT_DISK_HIGH/);
   });
 });
