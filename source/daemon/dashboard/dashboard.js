@@ -113,6 +113,7 @@ async function stream() {
 async function connect() {
   try {
     if (!(await stream())) return;
+    status('disconnected; retrying', 'down');
   } catch (error) {
     status(`disconnected (${error.message}); retrying`, 'down');
   }
