@@ -87,7 +87,7 @@ describe('the Redis queue', () => {
     await stop(worker);
   });
 
-  it('gives a file up after more than --max-retry deliveries: dead-letter stream, fail.log, failed in Redis', async () => {
+  it('gives a file up after more than --max-retry deliveries: dead-letter stream, fail.log, failed in Redis; refuses paths out of the dump folder', async () => {
     const w = ws();
     const prefix = server().prefix();
     await w.writeApi('example:\n  report: printf "%s\\n" "$BROAPT_PATH" >> "$RUNS"\n');
@@ -95,19 +95,28 @@ describe('the Redis queue', () => {
     const redis = server().client();
     const e = env(w, prefix, { BROAPT_REDIS_RECLAIM: '0.3' });
     expect((await runCli(['enqueue'], e)).code).toBe(0);
+    // Anyone who can write to Redis can queue a path: one outside the dump folder, directly or through a linked folder.
+    const outside = path.join(w.dir, 'secret');
+    await fs.writeFile(outside, 'not for analysis');
+    await fs.symlink(w.dir, path.join(w.dump, 'link'));
+    const queue = new StreamQueue(open(prefix));
+    await queue.enqueue([outside, path.join(w.dump, 'link', 'secret')], { maxQueue: 100 });
+    expect(await runCli(['enqueue', w.dir], e)).toMatchObject({ code: 2, stderr: expect.stringMatching(/is not in the dump folder/) });
     // Workers that died on it: delivered, never acknowledged, three times.
     const read = (await redis.xreadgroup('GROUP', 'apps', 'ghost', 'COUNT', 1, 'STREAMS', `${prefix}queue`, '>')) as Array<[string, Array<[string, string[]]>]>;
     const id = read[0]![1][0]![0];
     await redis.xclaim(`${prefix}queue`, 'apps', 'ghost', 0, id, 'RETRYCOUNT', 3);
     const worker = start(['watch', '--jobs', '1', '--max-retry', '3'], e);
     await waitFor(async () => (await redis.xlen(`${prefix}dead`)) === 1, 20_000, 'the file dead-lettered');
+    await waitFor(async () => (await redis.hlen(`${prefix}processed`)) === 3, 20_000, 'the outside paths refused');
     await stop(worker);
     const [fields] = ((await redis.xrange(`${prefix}dead`, '-', '+')) as Array<[string, string[]]>).map(([, f]) => f);
     expect(fields).toEqual(['path', file, 'deliveries', '4', 'consumer', expect.any(String), 'id', id]);
     expect(await redis.hget(`${prefix}processed`, file)).toBe('failed');
     expect(await redis.xlen(`${prefix}queue`)).toBe(0);
     const failures = (await w.readLines('fail.log')).map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(failures).toMatchObject([{ path: file, deliveries: 4, reason: expect.stringMatching(/given up after 4 deliveries/) }]);
+    expect(failures.find((f) => f.path === file)).toMatchObject({ deliveries: 4, reason: expect.stringMatching(/given up after 4 deliveries/) });
+    expect(failures.filter((f) => /^refused: not in the dump folder/.test(String(f.reason)))).toHaveLength(2);
     expect(await runCount(w)).toBe(0);
   });
 });

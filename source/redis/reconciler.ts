@@ -1,3 +1,5 @@
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import { listFiles } from '../pipeline/listing.ts';
 import type { Logger } from '../log.ts';
 import type { Connection } from './connection.ts';
@@ -9,6 +11,19 @@ export interface ReconcileCounts extends EnqueueCounts {
   listed: number;
   /** Files not enqueued because the queue was full (backpressure); a later round takes them. */
   deferred: number;
+}
+
+/**
+ * Whether folder `dir`, symbolic links resolved, lies in `realRoot` (a real
+ * path). Workers take only files in such folders: whoever can write to Redis
+ * could queue any path. A folder that no longer exists passes: its file is
+ * then reported missing.
+ */
+export async function inFolder(realRoot: string, dir: string): Promise<boolean> {
+  const real = await realpath(dir).catch(() => undefined);
+  if (real === undefined) return true;
+  const relative = path.relative(realRoot, real);
+  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
 }
 
 /** Enqueue every regular file under `roots` that is neither processed nor queued. */

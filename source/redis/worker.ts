@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import type { Logger } from '../log.ts';
 import { followSummary, type PassOptions } from '../pipeline/scan.ts';
 import type { BackendFactory, Session } from '../pipeline/session.ts';
@@ -11,7 +13,7 @@ import { RedisHistory } from './history.ts';
 import { RedisInstallLock } from './install-lock.ts';
 import { sleep } from './lock.ts';
 import { StreamQueue, type Message } from './queue.ts';
-import { Reconciler } from './reconciler.ts';
+import { inFolder, Reconciler } from './reconciler.ts';
 import type { RedisSettings } from './settings.ts';
 
 /** How long one XREADGROUP waits for a message: also how long a stop may wait for the read to return. */
@@ -47,6 +49,8 @@ export class ClusterWorker {
   #epoch: string | undefined;
   #cursor = '0-0';
   #ticking = false;
+  /** Real path of the dump folder: queued paths outside it are refused. */
+  #root = '';
 
   constructor(settings: RedisSettings) {
     this.#settings = settings;
@@ -84,6 +88,7 @@ export class ClusterWorker {
       logger,
     });
     const { reclaimMs } = this.#settings;
+    this.#root = await realpath(session.settings.dumpPath);
     await this.#checkEpoch(queue, reconciler);
     reconciler.start();
     logger.info({ redis: redactUrl(this.#settings.url), prefix: this.#settings.prefix, consumer: this.consumer, capacity }, 'cluster worker: taking files from the queue');
@@ -212,6 +217,12 @@ export class ClusterWorker {
   async #process(session: Session, queue: StreamQueue, message: Message): Promise<boolean> {
     const history = this.#history!;
     const resultsMax = this.#settings.resultsMax;
+    if (!(await inFolder(this.#root, path.dirname(message.path)))) {
+      this.#logger?.warn({ path: message.path, dumpPath: this.#root }, 'refused a queued path outside the dump folder');
+      history.markFailed(message.path, `refused: not in the dump folder ${this.#root} (symbolic links resolved); only files in it are analysed`);
+      await queue.ack(message.id, message.path, '', resultsMax);
+      return false;
+    }
     if (!history.has(message.path)) {
       const record = await session.processor.process(message.path);
       if (record) {

@@ -1,6 +1,10 @@
+import { statSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../../errors.ts';
 import { connectOnce, redactUrl } from '../../redis/connection.ts';
 import { StreamQueue } from '../../redis/queue.ts';
-import { enqueueFolder } from '../../redis/reconciler.ts';
+import { enqueueFolder, inFolder } from '../../redis/reconciler.ts';
 import { REDIS_HELP, REDIS_OPTIONS, requireRedisSettings } from '../../redis/settings.ts';
 import { parse, requireExisting, SETTING_OPTIONS, settingsFrom } from '../options.ts';
 
@@ -31,6 +35,13 @@ export async function run(args: string[]): Promise<number> {
   const redis = requireRedisSettings('enqueue', { url: values.redis, prefix: values.prefix });
   const paths = positionals.length > 0 ? positionals : [settings.dumpPath];
   requireExisting(paths, 'file or folder');
+  const root = await realpath(settings.dumpPath).catch(() => undefined);
+  for (const p of paths) {
+    // The workers take only files in the dump folder; a path they would refuse is a mistake to say now.
+    if (root === undefined || !(await inFolder(root, statSync(p).isDirectory() ? p : path.dirname(p)))) {
+      throw new UsageError(`${p} is not in the dump folder ${settings.dumpPath}: workers analyse only files in it. Give paths inside it, or point --dump-path (BROAPT_DUMP_PATH) at the folder they share.`, 'E_OUTSIDE_DUMP');
+    }
+  }
   const connection = await connectOnce(redis.url, redis.prefix, 'broapt:enqueue');
   try {
     const queue = new StreamQueue(connection);
