@@ -17,6 +17,7 @@ redis-server redis-server
 yara yara
 clamscan clamav
 /usr/share/clamav-testfiles/clam.exe clamav-testfiles
+7z p7zip-full
 podman podman
 runc runc
 bwrap bubblewrap

@@ -113,13 +113,13 @@ describe('reports written by a scan', () => {
     const lines = log.split('\n');
     expect(lines.slice(0, 5)).toEqual(['#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', '#path\tbroapt']);
     expect(lines[5]).toMatch(/^#open\t\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d$/);
-    expect(lines[6]).toBe('#fields\tts\tfuid\tprotocol\tpcap\tpath\tmime\treal_mime\tsha256\tapp\tstatus\tverdict\tscore\trules\treason');
-    expect(lines[7]).toBe('#types\ttime\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tcount\tset[string]\tstring');
+    expect(lines[6]).toBe('#fields\tts\tfuid\tparent_fuid\tprotocol\tpcap\tpath\tmime\treal_mime\tsha256\tapp\tstatus\tverdict\tscore\trules\treason');
+    expect(lines[7]).toBe('#types\ttime\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tcount\tset[string]\tstring');
     expect(lines.at(-2)).toMatch(/^#close\t\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d$/);
     expect(lines.at(-1)).toBe('');
     const txtRow = lines.find((line) => line.includes('\tF00000000000000002\t'))!.split('\t');
-    expect(txtRow[6]).toBe('-'); // real_mime unset: the name gave the MIME and no app reported one
-    expect(txtRow[12]).toBe('(empty)'); // no rules
+    expect(txtRow[7]).toBe('-'); // real_mime unset: the name gave the MIME and no app reported one
+    expect(txtRow[13]).toBe('(empty)'); // no rules
 
     const rows = [];
     for await (const row of readZeekLog(path.join(ws().logs, 'broapt.log'))) rows.push(row);

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Report } from './report.ts';
 
-/** Analyses one file; `mime` is the type broapt matched (Zeek's, from the name). */
-export type Analyse = (file: string, mime: string) => Promise<Report>;
+/** Analyses one file; `mime` is the type broapt matched (Zeek's, from the name); `report` is the file's `$BROAPT_REPORT`, if any. */
+export type Analyse = (file: string, mime: string, report?: string) => Promise<Report>;
 
 export interface AppMain {
   name: string;
@@ -38,7 +38,7 @@ export async function runApp(app: AppMain): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const report = await app.analyse(file, process.argv[3] ?? process.env.BROAPT_MIME ?? '');
+  const report = await app.analyse(file, process.argv[3] ?? process.env.BROAPT_MIME ?? '', process.env.BROAPT_REPORT || undefined);
   const text = JSON.stringify(report);
   if (process.env.BROAPT_REPORT) fs.writeFileSync(process.env.BROAPT_REPORT, `${text}\n`);
   else process.stdout.write(`${text}\n`);
@@ -50,9 +50,9 @@ async function warm(app: AppMain): Promise<void> {
     if (line.trim() === '') continue;
     let report: Report;
     try {
-      const request = JSON.parse(line) as { path?: unknown; mime?: unknown };
+      const request = JSON.parse(line) as { path?: unknown; mime?: unknown; report?: unknown };
       if (typeof request.path !== 'string') throw new Error('the request has no "path"');
-      report = await app.analyse(request.path, typeof request.mime === 'string' ? request.mime : '');
+      report = await app.analyse(request.path, typeof request.mime === 'string' ? request.mime : '', typeof request.report === 'string' && request.report !== '' ? request.report : undefined);
     } catch (error) {
       // One bad file must not end a process that serves every file after it.
       report = { app: app.name, verdict: 'unknown', score: 0, findings: [{ rule: `${app.name}.error`, description: (error as Error).message, severity: 'low' }], details: {} };

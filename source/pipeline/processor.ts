@@ -12,7 +12,9 @@ import { IN_FLIGHT_PER_JOB, type FilePool } from '../pool/pool.ts';
 import type { Task } from '../pool/task.ts';
 import { logFolderOf } from '../runner/api-logs.ts';
 import { Runners, type Prepared } from '../runner/select.ts';
-import { mergeReports } from '../report/merge.ts';
+import { childFuid, childrenOf, MAX_CHILD_DEPTH, type ChildOrigin } from '../report/children.ts';
+import { mergeReports, type Merged } from '../report/merge.ts';
+import { worstVerdict } from '../report/report.ts';
 import type { ReportLogs } from '../report/logs.ts';
 import type { CommandResult } from '../runner/result.ts';
 import type { Settings } from '../settings.ts';
@@ -66,6 +68,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   #active = 0;
   #accepting = true;
   #idle: Array<() => void> = [];
+  /** Files unpacked from an archive, queued or running, with where they came from. */
+  readonly #children = new Map<string, ChildOrigin>();
 
   constructor(options: ProcessorOptions) {
     super();
@@ -149,6 +153,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   }
 
   #settle(file: string, record: FileRecord | undefined): void {
+    this.#children.delete(file);
     const waiters = this.#known.get(file) ?? [];
     this.#known.delete(file);
     for (const resolve of waiters) resolve(record);
@@ -175,6 +180,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     let entry: Entry;
     try {
       entry = await makeEntry(file);
+      // A member of an archive: its identity derives from the archive's, as Zeek's own parent_fuid does.
+      const origin = this.#children.get(file);
+      if (origin !== undefined) entry = { ...entry, fuid: origin.fuid, protocol: origin.protocol, pcap: origin.pcap };
     } catch (error) {
       return this.#finish(started, failedRead(file, error, 'cannot read the file'));
     }
@@ -202,6 +210,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       mime: entry.mime.name,
       app: app.key,
       matchedBy: match.reason,
+      ...originFields(this.#children.get(entry.path)),
     };
     const failed = (reason: string, commands: CommandResult[] = []) => ({ ...base, status: 'failed' as const, reason, commands });
     // A remote app's commands run on the daemon, which has its own api.yml: none of them (install included) runs here.
@@ -244,7 +253,24 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     // Names other than BroAPT's were sniffed to make the entry: their MIME is the real one.
     const real = realMime ?? (entry.scheme === 'broapt' ? undefined : entry.mime.name);
     const hash = sha256 ?? outcome.sha256;
+    this.#adoptChildren(entry, childrenOf(outcome.reports, outcome.commands), merged);
     return { ...base, ...(real === undefined ? {} : { realMime: real }), ...(hash === undefined ? {} : { sha256: hash }), status: 'done', ...merged, reports: outcome.reports, commands };
+  }
+
+  /** Queues the files an app unpacked, up to MAX_CHILD_DEPTH archives deep; deeper ones become a finding of the parent. */
+  #adoptChildren(entry: Entry, children: Array<{ path: string; member: string }>, merged: Omit<Merged, 'sha256' | 'realMime'>): void {
+    if (children.length === 0) return;
+    const depth = (this.#children.get(entry.path)?.depth ?? 0) + 1;
+    if (depth > MAX_CHILD_DEPTH) {
+      merged.findings.push({ rule: 'archive.depth-limit', description: `archives nested more than ${MAX_CHILD_DEPTH} deep: ${children.length} member(s) not analysed`, severity: 'medium', app: 'broapt' });
+      merged.verdict = worstVerdict(merged.verdict, 'suspicious');
+      merged.score = Math.max(merged.score, 50);
+      return;
+    }
+    for (const child of children) {
+      this.#children.set(child.path, { fuid: childFuid(entry.fuid, child.member), parentFuid: entry.fuid, protocol: entry.protocol, pcap: entry.pcap, member: child.member, depth });
+      if (!this.submit(child.path)) this.#children.delete(child.path);
+    }
   }
 
   #finish(started: number, partial: Omit<FileRecord, 'time' | 'durationMs'>): FileRecord {
@@ -256,6 +282,10 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     this.emit('record', record);
     return record;
   }
+}
+
+function originFields(origin: ChildOrigin | undefined): { parentFuid?: string; archivePath?: string } {
+  return origin === undefined ? {} : { parentFuid: origin.parentFuid, archivePath: origin.member };
 }
 
 function failedRead(file: string, error: unknown, what: string): Omit<FileRecord, 'time' | 'durationMs'> {

@@ -18,6 +18,9 @@ export interface FileRecord {
   status: 'done' | 'failed';
   /** For failures: what went wrong, in words a user can act on. */
   reason?: string;
+  /** For a file unpacked from an archive: the archive's fuid, and the file's path inside it. */
+  parentFuid?: string;
+  archivePath?: string;
   /** Content hash: an app's `details.sha256`, else computed by broapt. Set for done files. */
   sha256?: string;
   /** MIME type from the content, when known: an app's `details.realMime`, or the sniffed type of a name that carries none. */

@@ -3,6 +3,7 @@ import { workerData } from 'node:worker_threads';
 import { runRemoteTask } from '../daemon/remote-task.ts';
 import { collectReport, reportPathOf } from '../report/collect.ts';
 import { sha256File } from '../report/hash.ts';
+import { childrenPathOf } from '../report/children.ts';
 import { commandReport, mergeReports, type CommandReport } from '../report/merge.ts';
 import { commandLogPath } from '../runner/api-logs.ts';
 import { runCommand } from '../runner/host.ts';
@@ -54,7 +55,7 @@ async function runApp(task: Task): Promise<TaskOutcome> {
       index,
       command,
       cwd: plan.workdir,
-      env: { ...env, BROAPT_REPORT: reportFile },
+      env: { ...env, BROAPT_REPORT: reportFile, BROAPT_CHILDREN: childrenPathOf(logFile) },
       logFile,
       reportFile,
       timeoutMs: plan.timeoutMs,

@@ -30,9 +30,10 @@ export function collectReport(reportFile: string, logFile: string): AppReport | 
   return undefined;
 }
 
-/** Before a command runs: a report left by an earlier run or attempt must not be taken for its own. */
+/** Before a command runs: a report (and unpacked children) left by an earlier run or attempt must not be taken for its own. */
 export function clearReport(reportFile: string): void {
   fs.rmSync(reportFile, { force: true });
+  if (reportFile.endsWith('.json')) fs.rmSync(`${reportFile.slice(0, -'.json'.length)}.children`, { recursive: true, force: true });
 }
 
 function parseJson(text: string): unknown {

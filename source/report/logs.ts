@@ -13,6 +13,7 @@ export const BROAPT_LOG = 'broapt.log';
 export const BROAPT_LOG_FIELDS: ReadonlyArray<readonly [string, string]> = [
   ['ts', 'time'],
   ['fuid', 'string'],
+  ['parent_fuid', 'string'],
   ['protocol', 'string'],
   ['pcap', 'string'],
   ['path', 'string'],
@@ -38,6 +39,7 @@ export function broaptLogRow(record: FileRecord): ZeekRecord {
   return {
     ts: Date.parse(record.time) / 1000,
     fuid: record.fuid || null,
+    parent_fuid: record.parentFuid ?? null,
     protocol: record.protocol,
     pcap: record.pcap,
     path: record.path,

@@ -1,0 +1,113 @@
+/**
+ * Archives (zip, gzip, 7z, tar, bzip2, xz): lists the members with 7z, checks
+ * hard limits before unpacking (member count, per-member and total size,
+ * compression ratio: a zip bomb ends as a finding, never as a full disk),
+ * then unpacks into the command's `$BROAPT_CHILDREN` folder, where broapt
+ * takes every member as a child entry of the archive (its own fuid,
+ * `parent_fuid`, its path in the archive), so EICAR in a zip in a zip is
+ * found by the apps that handle each member. broapt limits the nesting depth.
+ *   ARCHIVE_MAX_MEMBERS [1000]  ARCHIVE_MAX_MEMBER_MB [100]
+ *   ARCHIVE_MAX_TOTAL_MB [500]  ARCHIVE_MAX_RATIO [200]   SEVEN_ZIP [7z]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeReport, type Finding } from '../lib/report.ts';
+import { runApp } from '../lib/run-app.ts';
+import { tool } from '../lib/tools.ts';
+
+export interface Member {
+  path: string;
+  size: number;
+  folder: boolean;
+  encrypted: boolean;
+}
+
+export interface Limits {
+  members: number;
+  memberBytes: number;
+  totalBytes: number;
+  ratio: number;
+}
+
+const MB = 1 << 20;
+
+export function limitsFrom(env: NodeJS.ProcessEnv): Limits {
+  const num = (name: string, fallback: number) => (Number(env[name]) > 0 ? Number(env[name]) : fallback);
+  return { members: num('ARCHIVE_MAX_MEMBERS', 1000), memberBytes: num('ARCHIVE_MAX_MEMBER_MB', 100) * MB, totalBytes: num('ARCHIVE_MAX_TOTAL_MB', 500) * MB, ratio: num('ARCHIVE_MAX_RATIO', 200) };
+}
+
+/** `7z l -slt` blocks, one per member. */
+export function parseListing(text: string): Member[] {
+  const members: Member[] = [];
+  for (const block of text.split(/\n\s*\n/)) {
+    const fields = new Map(block.split('\n').flatMap((line) => {
+      const at = line.indexOf(' = ');
+      return at > 0 ? [[line.slice(0, at), line.slice(at + 3)] as const] : [];
+    }));
+    const name = fields.get('Path');
+    if (name === undefined) continue;
+    members.push({ path: name, size: Number(fields.get('Size') || 0), folder: fields.get('Folder') === '+' || (fields.get('Attributes') ?? '').startsWith('D'), encrypted: fields.get('Encrypted') === '+' });
+  }
+  return members;
+}
+
+/** What stops an archive from being unpacked. */
+export function limitFindings(members: Member[], archiveBytes: number, limits: Limits): Finding[] {
+  const files = members.filter((m) => !m.folder);
+  const total = files.reduce((n, m) => n + m.size, 0);
+  const findings: Finding[] = [];
+  if (files.length > limits.members) findings.push({ rule: 'archive.bomb.members', description: `${files.length} members, more than ${limits.members}`, severity: 'medium' });
+  const big = files.find((m) => m.size > limits.memberBytes);
+  if (big) findings.push({ rule: 'archive.bomb.member-size', description: `${JSON.stringify(big.path)} unpacks to ${big.size} bytes, more than ${limits.memberBytes}`, severity: 'medium' });
+  if (total > limits.totalBytes) findings.push({ rule: 'archive.bomb.total-size', description: `unpacks to ${total} bytes, more than ${limits.totalBytes}`, severity: 'medium' });
+  // Small archives of text compress well for honest reasons; a bomb's whole point is size.
+  if (total > 10 * MB && total / Math.max(archiveBytes, 1) > limits.ratio) findings.push({ rule: 'archive.bomb.ratio', description: `compression ratio ${Math.round(total / Math.max(archiveBytes, 1))}:1, above ${limits.ratio}:1`, severity: 'medium' });
+  if (members.some((m) => m.encrypted)) findings.push({ rule: 'archive.encrypted', description: 'encrypted members: not unpacked', severity: 'low' });
+  const escaping = members.find((m) => path.isAbsolute(m.path) || m.path.split(/[\\/]/).includes('..'));
+  if (escaping) findings.push({ rule: 'archive.path-traversal', description: `member path ${JSON.stringify(escaping.path)} climbs out of the folder it is unpacked into`, severity: 'medium' });
+  return findings;
+}
+
+/** Regular files below `dir`, relative; links and devices an archive may hold are never followed. */
+function regularFiles(dir: string, below = ''): string[] {
+  return fs.readdirSync(path.join(dir, below), { withFileTypes: true }).flatMap((d) => {
+    const rel = path.join(below, d.name);
+    if (d.isDirectory()) return regularFiles(dir, rel);
+    return d.isFile() ? [rel] : [];
+  });
+}
+
+export function createArchiveApp(env: NodeJS.ProcessEnv = process.env) {
+  const sevenZip = env.SEVEN_ZIP || '7z';
+  const limits = limitsFrom(env);
+  return {
+    name: 'archive',
+    /** The children folder is `$BROAPT_CHILDREN`: beside the report, which a warm request names per file. */
+    async analyse(file: string, _mime: string, report?: string) {
+      const size = fs.lstatSync(file).size;
+      const listing = await tool(sevenZip, ['l', '-slt', '-ba', '-p', '--', file]);
+      if (listing.code !== 0) return makeReport('archive', [{ rule: 'archive.unreadable', description: `7z cannot list it: ${(listing.stderr || listing.stdout).trim().split('\n').at(-1)}`, severity: 'low' }], {});
+      const members = parseListing(listing.stdout);
+      const findings = limitFindings(members, size, limits);
+      const details: Record<string, unknown> = { members: members.filter((m) => !m.folder).length, unpackedBytes: members.reduce((n, m) => n + (m.folder ? 0 : m.size), 0), children: [] };
+      const folder = report?.endsWith('.json') ? `${report.slice(0, -'.json'.length)}.children` : env.BROAPT_CHILDREN;
+      if (findings.length > 0 || folder === undefined || folder === '') return makeReport('archive', findings, details);
+      fs.mkdirSync(folder, { recursive: true });
+      // -snl keeps links as links (never followed); RLIMIT_FSIZE stops a member that lies about its size.
+      const blocks = Math.ceil(limits.memberBytes / 512) + 1;
+      const unpack = await tool('/bin/sh', ['-c', `ulimit -f ${blocks}; exec "$0" x -y -bd -p -snl -o"$1" -- "$2"`, sevenZip, folder, file], { timeoutMs: 120_000 });
+      const names = regularFiles(folder);
+      const total = names.reduce((n, name) => n + fs.lstatSync(path.join(folder, name)).size, 0);
+      if (unpack.code !== 0 || total > limits.totalBytes) {
+        fs.rmSync(folder, { recursive: true, force: true });
+        findings.push({ rule: unpack.code === 0 ? 'archive.bomb.total-size' : 'archive.unpack-failed', description: unpack.code === 0 ? `unpacked ${total} bytes, more than ${limits.totalBytes}` : `7z stopped: ${(unpack.stderr || unpack.stdout).trim().split('\n').slice(-2).join(' ') || `exit ${unpack.code}`}`, severity: unpack.code === 0 ? 'medium' : 'low' });
+        return makeReport('archive', findings, details);
+      }
+      details.children = names.map((name) => ({ path: name, member: name }));
+      return makeReport('archive', findings, details);
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(createArchiveApp());
