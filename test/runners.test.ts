@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxImage, containersOf, engine, ENGINE_ENV } from './helpers/container.ts';
-import { broaptName, makeWorkspace, startCli, type Workspace } from './helpers/workspace.ts';
+import { broaptName, makeWorkspace, startCli, waitFor, type Workspace } from './helpers/workspace.ts';
 
 let image: string;
 const workspaces: Workspace[] = [];
@@ -161,4 +161,22 @@ describe.each(['host', 'sandbox', 'container'])('runner %s keeps the app contrac
     expect(left).toBe('');
     if (runner === 'container') expect(containersOf(run.pid)).toEqual([]);
   });
+});
+
+describe('a forced exit', () => {
+  it('removes the containers still running (killing the engine client does not stop them)', async () => {
+    const ws = await makeWorkspace();
+    workspaces.push(ws);
+    fs.writeFileSync(path.join(ws.api, 'api.yml'), `example:\n  image: ${image}\n  report: sleep 300\n`);
+    fs.writeFileSync(path.join(ws.dump, broaptName(1, 'text/plain', 'txt')), 'x');
+    const cli = startCli(['scan', '--runner', 'container'], { ...ws.env, ...ENGINE_ENV });
+    const pid = cli.child.pid!;
+    await waitFor(() => containersOf(pid).length === 1, 30_000, 'the container');
+    cli.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    cli.child.kill('SIGTERM');
+    const result = await cli.done;
+    expect(result.code).toBe(143);
+    expect(containersOf(pid)).toEqual([]);
+  }, 60_000);
 });

@@ -60,7 +60,10 @@ export async function openSession(settings: Settings, options: { logger?: Logger
     processor,
     logger,
     ownFolders: [settings.logsPath, settings.apiLogs],
-    killRunning: () => pool.killRunning(),
+    killRunning: () => {
+      pool.killRunning();
+      runners.killNow();
+    },
     async close() {
       await pool.close();
       await runners.close();

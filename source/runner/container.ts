@@ -153,6 +153,19 @@ export async function removeLeftovers(cmd: EngineCommand, which: 'own' | 'orphan
   return doomed.length;
 }
 
+/**
+ * For an exit that cannot wait (a second stop signal): remove this process's
+ * containers synchronously. Killing the engine's client, as the launcher kill
+ * does, leaves the container itself running.
+ */
+export function removeOwnNow(cmd: EngineCommand): void {
+  const run = (args: string[]) => spawnSync(cmd.program, [...cmd.globalArgs, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+  const ids = run(['ps', '-a', '-q', '--filter', `label=${LABEL}=1`, '--filter', `label=${HOST_LABEL}=${os.hostname()}`, '--filter', `label=${PID_LABEL}=${process.pid}`]).stdout?.split('\n').filter(Boolean) ?? [];
+  if (ids.length === 0) return;
+  run(['kill', ...ids]);
+  run(['rm', '-f', ...ids]);
+}
+
 function alive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {

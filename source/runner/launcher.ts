@@ -91,19 +91,28 @@ export function useLauncherRegistry(slots: Int32Array): void {
   registry = slots;
 }
 
+/** Slot 0 of the registry: -1 once a forced exit killed everything, so no thread starts another command. */
+const EXITING = 0;
+
+/** A forced exit is under way: starting a command now (a retry, the next file) would outlive it. */
+export function exiting(): boolean {
+  return registry !== undefined && Atomics.load(registry, EXITING) === -1;
+}
+
 function register(pid: number): void {
   if (!registry) return;
-  for (let i = 0; i < registry.length; i++) if (Atomics.compareExchange(registry, i, 0, pid) === 0) return;
+  for (let i = EXITING + 1; i < registry.length; i++) if (Atomics.compareExchange(registry, i, 0, pid) === 0) return;
 }
 
 function unregister(pid: number): void {
   if (!registry) return;
-  for (let i = 0; i < registry.length; i++) if (Atomics.compareExchange(registry, i, pid, 0) === pid) return;
+  for (let i = EXITING + 1; i < registry.length; i++) if (Atomics.compareExchange(registry, i, pid, 0) === pid) return;
 }
 
 /** SIGKILL every registered launcher's group: the commands they run die with them. */
 export function killAllLaunchers(slots: Int32Array): void {
-  for (let i = 0; i < slots.length; i++) {
+  Atomics.store(slots, EXITING, -1);
+  for (let i = EXITING + 1; i < slots.length; i++) {
     const pid = Atomics.exchange(slots, i, 0);
     if (pid > 0) {
       try {
@@ -219,6 +228,7 @@ const idle: Launcher[] = [];
 export async function launch(launch: Launch): Promise<LaunchOutcome> {
   const bad = [launch.command, launch.cwd, launch.logFile, launch.header, ...Object.values(launch.env)].some((v) => v.includes('\0'));
   if (bad) return { exitCode: null, signal: null, timedOut: false, error: 'a command, path or variable contains a NUL byte, which no shell can carry' };
+  if (exiting()) return { exitCode: null, signal: null, timedOut: false, error: 'broapt is exiting: commands were killed' };
   const badName = invalidEnvName(launch.env);
   if (badName !== undefined) return { exitCode: null, signal: null, timedOut: false, error: `${JSON.stringify(badName)} is not a valid environment variable name` };
   let launcher = idle.pop();

@@ -3,7 +3,7 @@ import type { Entry } from '../entry/entry.ts';
 import { BroaptError, ConfigError } from '../errors.ts';
 import type { InstallContext, InstallGate, InstallOutcome } from '../pool/install.ts';
 import { commandLogPath } from './api-logs.ts';
-import { buildScript, detectEngine, imageExists, imageTag, recipeOf, removeLeftovers, runOptions } from './container.ts';
+import { buildScript, detectEngine, imageExists, imageTag, recipeOf, removeLeftovers, removeOwnNow, runOptions } from './container.ts';
 import { runCommand } from './host.ts';
 import { DEFAULT_LIMITS, type EngineCommand, type Isolation, type RunnerKind } from './plan.ts';
 import { succeeded } from './result.ts';
@@ -58,6 +58,11 @@ export class Runners {
   /** At shutdown: remove this process's containers (a forced exit may have left some running). */
   async close(): Promise<void> {
     if (this.#engine) await removeLeftovers(this.#engine, 'own').catch(() => 0);
+  }
+
+  /** A forced exit: remove this process's containers now, synchronously. */
+  killNow(): void {
+    if (this.#engine) removeOwnNow(this.#engine);
   }
 
   engine(): EngineCommand {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { containerCommand, containerName, removeContainer } from './container.ts';
 import { makeOutputDir, takeReport } from './isolate.ts';
-import { invalidEnvName, type Launch, type LaunchOutcome } from './launcher.ts';
+import { exiting, invalidEnvName, type Launch, type LaunchOutcome } from './launcher.ts';
 import type { Isolation } from './plan.ts';
 import { sandboxCommand } from './sandbox.ts';
 
@@ -176,6 +176,7 @@ const processes = new Map<string, WarmProcess>();
 
 /** Hand one file to the app's warm process, starting it if there is none. */
 export async function launchWarm(isolation: Isolation | undefined, request: Launch): Promise<LaunchOutcome> {
+  if (exiting()) return { exitCode: null, signal: null, timedOut: false, error: 'broapt is exiting: commands were killed' };
   const badName = invalidEnvName(request.env);
   if (badName !== undefined) return { exitCode: null, signal: null, timedOut: false, error: `${JSON.stringify(badName)} is not a valid environment variable name` };
   const appEnv = Object.entries(request.env).filter(([name]) => !PER_FILE.has(name));
