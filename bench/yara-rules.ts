@@ -1,47 +1,70 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { makeDump } from './workload.ts';
 
-const BIN = fileURLToPath(new URL('../bin/broapt.js', import.meta.url));
-const SCAN_APP = fileURLToPath(new URL('../apps/example/', import.meta.url));
-const JOBS = 2;
+const SCAN = fileURLToPath(new URL('../apps/example/scan.ts', import.meta.url));
 
-/** broapt scan with the generic scan app, warm (one process per worker), in the given YARA mode: seconds for all files. */
-async function scanSeconds(dir: string, mode: 'compiled' | 'source', n: number): Promise<number> {
-  const api = path.join(dir, `api-${mode}`);
-  await fs.mkdir(api, { recursive: true });
-  await fs.writeFile(
-    path.join(api, 'api.yml'),
-    `environment:\n  NODE: \${BROAPT_NODE}\nexample:\n  workdir: ${SCAN_APP}\n  warm: true\n  environ:\n    SCAN_YARA_MODE: ${mode}\n    XDG_CACHE_HOME: ${path.join(dir, 'cache')}\n  report: '"$NODE" scan.ts'\n`,
-  );
-  const started = performance.now();
-  const result = spawnSync(process.execPath, [BIN, 'scan', '--jobs', String(JOBS), '--api-root', api, '--logs-path', path.join(dir, `logs-${mode}`), path.join(dir, 'dump')], {
-    encoding: 'utf8',
-    env: { ...process.env, BROAPT_LOG_LEVEL: 'warn' },
-  });
-  const seconds = (performance.now() - started) / 1000;
-  if (!result.stdout.includes(`${n} done, 0 failed`)) throw new Error(`broapt did not process all ${n} files:\n${result.stdout}${result.stderr}`);
-  return seconds;
+/** The generic scan app in warm mode: one JSON request line in, one report line out. */
+class WarmScan {
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #lines: AsyncIterator<string>;
+
+  constructor(env: NodeJS.ProcessEnv) {
+    this.#child = spawn(process.execPath, [SCAN], { env: { ...process.env, ...env, BROAPT_WARM: '1' } });
+    this.#lines = readline.createInterface({ input: this.#child.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** Milliseconds for one file, after checking the answer is a report. */
+  async time(file: string): Promise<number> {
+    const started = performance.now();
+    this.#child.stdin.write(`${JSON.stringify({ path: file, mime: 'text/plain', report: '' })}\n`);
+    const { value } = await this.#lines.next();
+    const elapsed = performance.now() - started;
+    if (typeof value !== 'string' || JSON.parse(value).app !== 'scan') throw new Error(`no report for ${file}: ${String(value)}`);
+    return elapsed;
+  }
+
+  close(): void {
+    this.#child.stdin.end();
+  }
 }
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Per-file cost of the shipped generic scan (hashes, entropy, libmagic, YARA,
- * ClamAV) over the same files, with the rules compiled once by yarac against
- * recompiled from source for every file: the reason the app compiles them.
+ * ClamAV), warm, over the same files, with its YARA rules compiled once by
+ * yarac against recompiled from source for every file. The two modes take
+ * turns file by file, so a change in the machine's load hits both alike.
  */
 export async function main(n = 2_000): Promise<void> {
-  console.log(`\nYARA rules: the generic scan app (apps/example, warm, --jobs ${JOBS}) over ${n} files: YARA rules compiled once (yarac) vs from source per file`);
+  console.log(`\nYARA rules: the generic scan app (apps/example, warm) over ${n} files, rules compiled once (yarac) vs from source per file, taking turns`);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'broapt-yara-bench-'));
+  const env = { XDG_CACHE_HOME: path.join(dir, 'cache') };
+  const compiled = new WarmScan({ ...env, SCAN_YARA_MODE: 'compiled' });
+  const source = new WarmScan({ ...env, SCAN_YARA_MODE: 'source' });
   try {
-    await makeDump(path.join(dir, 'dump'), n);
-    const compiled = await scanSeconds(dir, 'compiled', n);
-    const source = await scanSeconds(dir, 'source', n);
-    const perFile = (s: number) => `${((s * 1000 * JOBS) / n).toFixed(1)} ms/file`;
-    console.log(`     compiled: ${compiled.toFixed(1)} s (${perFile(compiled)} of worker time)   source: ${source.toFixed(1)} s (${perFile(source)})   source/compiled: ${(source / compiled).toFixed(2)}×`);
+    const files = await makeDump(path.join(dir, 'dump'), n);
+    const times = { compiled: [] as number[], source: [] as number[] };
+    for (const [i, file] of files.entries()) {
+      if (i % 2 === 0) {
+        times.compiled.push(await compiled.time(file));
+        times.source.push(await source.time(file));
+      } else {
+        times.source.push(await source.time(file));
+        times.compiled.push(await compiled.time(file));
+      }
+    }
+    const line = (name: string, xs: number[]) => `${name}: ${mean(xs).toFixed(1)} ms/file (median ${median(xs).toFixed(1)})`;
+    console.log(`     ${line('compiled', times.compiled)}   ${line('source', times.source)}   source/compiled: ${(mean(times.source) / mean(times.compiled)).toFixed(2)}×`);
   } finally {
+    compiled.close();
+    source.close();
     await fs.rm(dir, { recursive: true, force: true });
   }
 }
