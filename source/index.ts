@@ -27,6 +27,9 @@ export { VERDICTS, worstVerdict, normalizeReport, type Verdict, type Finding, ty
 export { mergeReports, commandReport, type CommandReport, type TaggedFinding, type Merged } from './report/merge.ts';
 export { collectReport, reportPathOf } from './report/collect.ts';
 export { ReportLogs, REPORTS_LOG, BROAPT_LOG, BROAPT_LOG_FIELDS } from './report/logs.ts';
+export { childFuid, childrenOf, childrenPathOf, MAX_CHILD_DEPTH, type ChildOrigin } from './report/children.ts';
+export { checkApps, assertAppsReady, programOf, type AppProblem, type CheckOptions } from './apps/check.ts';
+export { listApps, type AppRow } from './apps/list.ts';
 export { createLogger, silentLogger, type Logger } from './log.ts';
 export { readZeekLog, ZeekLogReader, type ReadOptions, type ReadStats } from './zeek/read.ts';
 export { ZeekTsvWriter, type TextSink } from './zeek/tsv-writer.ts';
