@@ -3,6 +3,7 @@ import { parseApiConfig } from '../source/api/load.ts';
 import { ConfigError } from '../source/errors.ts';
 import { resolveSettings } from '../source/settings.ts';
 import { runOptions } from '../source/runner/container.ts';
+import { Runners } from '../source/runner/select.ts';
 
 const FILE = '/srv/api/api.yml';
 const yml = (...lines: string[]) => `${lines.join('\n')}\n`;
@@ -81,5 +82,14 @@ describe('api.yml runner keys', () => {
     expect(resolveSettings({}, { BROAPT_RUNNER: 'sandbox' }).runner).toBe('sandbox');
     expect(resolveSettings({ runner: 'container' }, { BROAPT_RUNNER: 'sandbox' }).runner).toBe('container');
     expect(() => resolveSettings({}, { BROAPT_RUNNER: 'vm' })).toThrow(/BROAPT_RUNNER="vm" is not valid: give host, sandbox, container/);
+  });
+});
+
+describe('runner start-up checks', () => {
+  it('refuses a sandbox app when bwrap is missing, and a container default for an app without image', async () => {
+    const config = parse(yml('example:', '  runner: sandbox', '  report: r', 'text:', '  plain:', '    report: r'));
+    await expect(new Runners('host', { PATH: '/nonexistent' }).start(config)).rejects.toMatchObject({ code: 'E_NO_SANDBOX' });
+    const plain = parse(yml('example:', '  runner: host', '  report: r', 'text:', '  plain:', '    report: r'));
+    await expect(new Runners('container', { PATH: '/nonexistent' }).start(plain)).rejects.toMatchObject({ code: 'E_API_NO_IMAGE', message: expect.stringContaining(`${FILE}:5:`) });
   });
 });

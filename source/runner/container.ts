@@ -49,7 +49,8 @@ function answers(program: string): boolean {
   return spawnSync(program, ['version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
 }
 
-function which(name: string, env: NodeJS.ProcessEnv): string | undefined {
+/** The executable `name` (a name on PATH, or a path), if there is one. */
+export function which(name: string, env: NodeJS.ProcessEnv): string | undefined {
   const candidates = name.includes('/') ? [path.resolve(name)] : (env.PATH ?? '').split(':').filter(Boolean).map((dir) => path.join(dir, name));
   return candidates.find((file) => {
     try {

@@ -1,9 +1,9 @@
 import type { ApiConfig, App } from '../api/app.ts';
 import type { Entry } from '../entry/entry.ts';
-import { BroaptError, ConfigError } from '../errors.ts';
+import { BroaptError, ConfigError, UsageError } from '../errors.ts';
 import type { InstallContext, InstallGate, InstallOutcome } from '../pool/install.ts';
 import { commandLogPath } from './api-logs.ts';
-import { buildScript, detectEngine, imageExists, imageTag, recipeOf, removeLeftovers, removeOwnNow, runOptions } from './container.ts';
+import { buildScript, detectEngine, which, imageExists, imageTag, recipeOf, removeLeftovers, removeOwnNow, runOptions } from './container.ts';
 import { runCommand } from './host.ts';
 import { DEFAULT_LIMITS, type EngineCommand, type Isolation, type RunnerKind } from './plan.ts';
 import { succeeded } from './result.ts';
@@ -41,7 +41,11 @@ export class Runners {
 
   /** Before the first file: every container app has an image, the engine exists, and orphans of a dead broapt are gone. */
   async start(config: ApiConfig): Promise<void> {
-    const containerApps = [config.example, ...config.apps].filter((app) => this.kindOf(app) === 'container');
+    const apps = [config.example, ...config.apps];
+    if (apps.some((app) => this.kindOf(app) === 'sandbox') && which('bwrap', this.#env) === undefined) {
+      throw new UsageError('an app runs in the sandbox, but bwrap (bubblewrap) is not on PATH: install it (apt-get install bubblewrap), or choose another runner (--runner, `runner:` in api.yml).', 'E_NO_SANDBOX');
+    }
+    const containerApps = apps.filter((app) => this.kindOf(app) === 'container');
     const bare = containerApps.find((app) => app.image === undefined && app.build === undefined);
     if (bare) {
       throw new ConfigError('E_API_NO_IMAGE', 'the default runner is `container`, and this app has no `image:` or `build:`: give one, or `runner: host` / `runner: sandbox` for it', bare.key, bare.position);
