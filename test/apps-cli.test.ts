@@ -87,3 +87,19 @@ application:
     expect(programOf('sha256sum "$BROAPT_PATH"')).toBe('sha256sum');
   });
 });
+
+describe('a check that hangs', () => {
+  it('is killed with everything it started, and named', async () => {
+    await ws().writeApi(`
+example:
+  timeout: 1
+  check: sh -c 'sleep 30 & sleep 30'
+  report: ":"
+`);
+    const started = Date.now();
+    const result = await runCli(['apps', 'check'], ws().env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/check `sh -c 'sleep 30 & sleep 30'` did not finish within 1 s/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});

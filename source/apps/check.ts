@@ -82,15 +82,26 @@ function programProblems(app: App, workdir: string, options: CheckOptions): stri
 /** Runs one `check` command: undefined when it passes, else what it said. */
 function runCheck(command: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    // Its own process group, so a timeout kills what the check started too (the shipped one runs node, yarac, clamscan).
+    const child = spawn('/bin/sh', ['-c', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
     let output = '';
     const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.on('error', (error) => resolve(error.message));
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       if (code === 0) return resolve(undefined);
-      const how = signal === 'SIGKILL' ? `did not finish within ${timeoutMs / 1000} s` : signal ? `was killed by ${signal}` : `exited ${code}`;
+      const how = timedOut ? `did not finish within ${timeoutMs / 1000} s` : signal ? `was killed by ${signal}` : `exited ${code}`;
       resolve(`check \`${command}\` ${how}${output.trim() ? `:\n      ${output.trim().split('\n').join('\n      ')}` : ''}`);
     });
   });

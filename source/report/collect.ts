@@ -9,6 +9,8 @@ export function reportPathOf(logFile: string): string {
 
 /** How much of a log's end is searched for a last JSON line; a report larger than this must go to $BROAPT_REPORT. */
 const TAIL_BYTES = 1 << 20;
+/** A report file larger than this is cut (and then fails to parse, which is reported): apps are third-party code. */
+const REPORT_BYTES = 16 << 20;
 
 /**
  * A finished command's report: the `$BROAPT_REPORT` file if the command wrote
@@ -17,7 +19,7 @@ const TAIL_BYTES = 1 << 20;
  * there are broapt's own, so a command that printed nothing has no last line.
  */
 export function collectReport(reportFile: string, logFile: string): AppReport | undefined {
-  const written = readText(reportFile, Number.POSITIVE_INFINITY);
+  const written = readText(reportFile, REPORT_BYTES);
   if (written !== undefined) return normalizeReport(parseJson(written)) ?? { verdict: 'unknown', score: 0, findings: [{ rule: 'broapt.bad-report', description: `${reportFile} holds no JSON object`, severity: 'low' }], details: {} };
   const log = readText(logFile, TAIL_BYTES);
   if (log === undefined) return undefined;
