@@ -147,6 +147,23 @@ describe('broapt run --engine tshark', () => {
     expect(names(await readFile(path.join(otherLogs, 'dump.log'), 'utf8'))).toEqual(first.map((line) => path.basename(line)).sort());
   });
 
+  test('files of one capture are analysed while the next capture is extracted', async (context) => {
+    const fixtures = requireFixtures(context);
+    const ws = workspace();
+    // Every app waits for the second capture's files.log: it exists only if extraction went on while files were analysed.
+    await ws.writeApi(`
+example:
+  report: for i in $(seq 100); do ls ${ws.logs}/second-*/files.log >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1
+`);
+    const folder = path.join(ws.dir, 'captures');
+    await mkdir(folder);
+    await copyFile(path.join(fixtures, 'pcaps/zeek-btest-traces/http/get.pcap'), path.join(folder, 'first.pcap'));
+    await copyFile(path.join(fixtures, 'pcaps/zeek-btest-traces/http/flash-version.pcap'), path.join(folder, 'second.pcap'));
+    const result = await runTshark(ws, [folder], { BROAPT_CPU: '1', BROAPT_MAX_RETRY: '1' });
+    expect(result.code).toBe(0);
+    expect(await ws.readLines('dump.log')).toHaveLength(2);
+  });
+
   test('refuses what it cannot process, saying what to do', async (context) => {
     const fixtures = requireFixtures(context);
     const ws = workspace();

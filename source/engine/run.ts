@@ -49,6 +49,8 @@ export class PcapQueue {
   readonly #detach: () => void;
   readonly #result: PcapRunResult;
   #running = 0;
+  /** Captures extracted whose files are still being analysed: the next capture does not wait for them. */
+  readonly #settling = new Set<Promise<void>>();
   #closed = false;
   #wake: (() => void) | undefined;
 
@@ -93,6 +95,7 @@ export class PcapQueue {
   async finished(): Promise<PcapRunResult> {
     while (!this.#closed || this.#running > 0 || this.#waiting.length > 0) await new Promise<void>((resolve) => (this.#wake = resolve));
     try {
+      await Promise.all(this.#settling);
       await this.#session.processor.idle();
       this.#noteHooks(await runExitHooks(this.#options.hooks, { dumpPath: this.#session.settings.dumpPath }));
     } finally {
@@ -123,7 +126,7 @@ export class PcapQueue {
   }
 
   async #one(pcap: string): Promise<void> {
-    const { settings, processor, history, logger } = this.#session;
+    const { settings, processor, logger } = this.#session;
     const outDir = path.join(settings.logsPath, `${pcapStem(pcap)}-${randomUUID()}`);
     const files: string[] = [];
     const analysed: Array<Promise<unknown>> = [];
@@ -144,6 +147,13 @@ export class PcapQueue {
       await Promise.all(analysed);
       return;
     }
+    // The lane moves on to the next capture while this one's files are analysed and its hooks run.
+    const settled = this.#settle(pcap, outDir, files, analysed).finally(() => this.#settling.delete(settled));
+    this.#settling.add(settled);
+  }
+
+  async #settle(pcap: string, outDir: string, files: string[], analysed: Array<Promise<unknown>>): Promise<void> {
+    const { settings, history, logger } = this.#session;
     // Hooks read the logs while the files are analysed: they need the files, not their reports.
     const [outcomes] = await Promise.all([runHooks(this.#options.hooks, outDir, { dumpPath: settings.dumpPath }), Promise.all(analysed)]);
     this.#noteHooks(outcomes);
