@@ -18,6 +18,7 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) await ws.addFile(`HTTP-FS${i}.application.x-slow.bin`, 'slow');
   await ws.addFile('HTTP-F4.text.plain.txt', 'commands in the body');
   await ws.addFile('HTTP-F5.application.x-broken.bin', 'x');
+  await ws.addFile('HTTP-F6.application.x-env.bin', 'x');
   marker = path.join(ws.dir, 'marker');
   // Symlink escapes: a link to a file outside, and a linked folder leading outside.
   const outside = path.join(ws.dir, 'outside');
@@ -145,6 +146,12 @@ describe('broapt daemon API', () => {
     expect(job.record.commands.map((c: { command: string }) => c.command).join('\n')).not.toContain('touch');
     await new Promise((resolve) => setTimeout(resolve, 200));
     await expect(fs.stat(marker)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('hides its token from the apps it runs', async () => {
+    const answer = await scan(daemon, { name: 'HTTP-F6.application.x-env.bin', mime: 'application/x-env' });
+    const job = (await answer.json()) as Record<string, any>;
+    expect(job.record.reports[0].details).toEqual({ token: 'unset' });
   });
 
   it('limits the requests one client has open at once', async () => {

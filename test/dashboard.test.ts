@@ -68,7 +68,8 @@ describe('dashboard in a real browser', () => {
     expect(seen.queued!.some((value) => Number(value) >= 1)).toBe(true);
     const completed = seen.completed!.map(Number);
     expect(completed).toEqual([...completed].sort((a, b) => a - b));
-    expect(completed).toContain(1);
+    // Each slow file takes a second, so the page showed a count between none and all (which one depends on arrival order).
+    expect(completed.some((n) => n > 0 && n < 4)).toBe(true);
     expect(completed.at(-1)).toBe(4);
     const failure = page.locator('#failures tr');
     expect(await failure.count()).toBe(1);
