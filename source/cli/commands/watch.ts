@@ -24,6 +24,13 @@ Options:
   --settle-time SEC   BROAPT_SETTLE_TIME   a file is taken once untouched this long [0.5]
   --no-cache                               cluster: run the apps even for a file the
                                            result cache knows (results are still stored)
+                      BROAPT_REDIS_RECLAIM cluster: seconds a file sits untouched before
+                                           another worker takes it over       [60]
+                      BROAPT_REDIS_RECONCILE
+                                           cluster: seconds between listings of the dump folder [60]
+                      BROAPT_CACHE_TTL     cluster: seconds a cached result is used; 0: no cache [86400]
+                      BROAPT_REDIS_MAX_QUEUE, BROAPT_REDIS_RESULTS
+                                           cluster: queue bound [100000], results kept [100000]
 
 ${REDIS_HELP}
 
