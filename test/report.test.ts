@@ -6,7 +6,7 @@ import { collectReport } from '../source/report/collect.ts';
 import { commandReport, mergeReports } from '../source/report/merge.ts';
 import { normalizeReport } from '../source/report/report.ts';
 import { readZeekLog } from '../source/zeek/read.ts';
-import { broaptName, runCli, useWorkspace } from './helpers/workspace.ts';
+import { broaptName, REPO, runCli, useWorkspace } from './helpers/workspace.ts';
 
 const ws = useWorkspace();
 
@@ -79,6 +79,22 @@ application:
   zip:
     report: exit 4
 `;
+
+describe('the 10-line example app of apps/README.md', () => {
+  it('runs as documented and reports through $BROAPT_REPORT', async () => {
+    const readme = await fs.readFile(path.join(REPO, 'apps', 'README.md'), 'utf8');
+    const script = /An app in 10 lines[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(script.trim().split('\n')).toHaveLength(10);
+    await ws().writeApi('example:\n  report: ":"\napplication:\n  x-invoice:\n    report: sh report.sh\n');
+    await fs.writeFile(path.join(ws().api, 'application', 'x-invoice', 'report.sh'), script);
+    await ws().addFile(broaptName(1, 'application/x-invoice', 'inv'), 'please run invoice.exe');
+    await ws().addFile(broaptName(2, 'application/x-invoice', 'inv'), 'nothing to see');
+    expect((await runCli(['scan'], ws().env)).code).toBe(0);
+    const byFuid = new Map((await ws().records()).map((r) => [r.fuid, r]));
+    expect(byFuid.get('F00000000000000001')).toMatchObject({ verdict: 'suspicious', score: 50, findings: [{ rule: 'invoice-exe', app: 'application/x-invoice' }] });
+    expect(byFuid.get('F00000000000000002')).toMatchObject({ verdict: 'clean', findings: [] });
+  });
+});
 
 describe('reports written by a scan', () => {
   it('merges each file\'s reports into processed.jsonl and reports.jsonl, and writes broapt.log as Zeek TSV', async () => {
