@@ -106,4 +106,26 @@ describe('remote: true apps', () => {
     expect(record.reason).toContain('did not answer within 0.3 s');
     expect(record.commands[0]).toMatchObject({ timedOut: true, attempts: 2 });
   });
+
+  it('wait while the daemon is busy with as many of their requests as it allows', async () => {
+    const busyApp = await makeWorkspace();
+    try {
+      await busyApp.writeApi('example:\n  report: "true"\napplication:\n  x-slow:\n    remote: true\n    timeout: 10\n    report: "false"\n');
+      const files = [await busyApp.addFile('HTTP-FB1.application.x-slow.bin', 'a'), await busyApp.addFile('HTTP-FB2.application.x-slow.bin', 'b')];
+      const busy = await startDaemonCli(side, ['--client-limit', '1', '--jobs', '2'], { BROAPT_DUMP_PATH: busyApp.dump, BROAPT_LOGS_PATH: path.join(busyApp.dir, 'daemon-logs') });
+      try {
+        const result = await runCli(['scan', '--jobs', '2', '--max-retry', '1', ...files], { ...busyApp.env, BROAPT_NAME_HOST: '127.0.0.1', BROAPT_NAME_PORT: port(busy.url), BROAPT_DAEMON_TOKEN: TOKEN });
+        expect(result.code, result.stderr).toBe(0);
+        const records = (await busyApp.records()) as Array<Record<string, any>>;
+        expect(records.map((r) => [r.status, r.verdict])).toEqual([['done', 'suspicious'], ['done', 'suspicious']]);
+        // One of the two asked while the other held the daemon's only slot, and waited instead of failing.
+        const logs = await Promise.all(records.map((r) => fs.readFile(r.commands[0].log, 'utf8')));
+        expect(logs.join('\n')).toContain('# exit: HTTP 429');
+      } finally {
+        await busy.stop();
+      }
+    } finally {
+      await busyApp.cleanup();
+    }
+  });
 });

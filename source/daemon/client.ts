@@ -33,6 +33,8 @@ export interface RemoteOutcome {
 }
 
 const BACKOFF_BASE_MS = 250;
+/** Even with no back-off configured (--interval 0), a busy daemon is not asked again at once. */
+const BUSY_MIN_WAIT_MS = 50;
 /** Answers worth another attempt: the daemon is busy, stopping, or broke on the way. */
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
@@ -58,8 +60,8 @@ export function remoteTarget(app: App, file: string, dumpPath: string, env: Node
 
 /**
  * Ask the daemon to analyse the file with its own app, retrying what may pass
- * on a second try (no connection, time-out, 429 and 5xx) with the runner's
- * back-off, and take its report back. A refusal (4xx) or a failure of the
+ * on a second try (no connection, time-out, 5xx) with the runner's back-off,
+ * waiting while it is busy (429), and take its report back. A refusal (4xx) or a failure of the
  * daemon's app is final: the daemon already retried its own commands.
  */
 export async function scanRemotely(call: RemoteCall): Promise<RemoteOutcome> {
@@ -85,6 +87,10 @@ export async function scanRemotely(call: RemoteCall): Promise<RemoteOutcome> {
     ...(fields.report === undefined ? {} : { report: fields.report }),
     ...(fields.reason === undefined ? {} : { reason: fields.reason }),
   });
+  // A busy daemon (429: this client's concurrency limit) is waited for, not counted as a failed attempt,
+  // for as long as all attempts could have taken: an app side with more workers than that limit still gets through.
+  const busyBudgetMs = call.timeoutMs * call.maxAttempts;
+  let busyWaits = 0;
   for (let attempt = 1; ; attempt++) {
     log(`# open: ${new Date().toString()}`);
     log(`# remote: POST ${endpoint} ${body}`);
@@ -124,13 +130,19 @@ export async function scanRemotely(call: RemoteCall): Promise<RemoteOutcome> {
       const why = typeof answer.reason === 'string' ? answer.reason : 'no reason given';
       return outcome(attempt, { ok: false, error: `the daemon's app failed`, reason: `remote app on ${target.url} failed: ${why}; see ${call.logFile}` });
     }
+    if (status === 429 && performance.now() - started < busyBudgetMs) {
+      attempt--;
+      await sleep(Math.max(BUSY_MIN_WAIT_MS, Math.min(call.backoffCapMs, BACKOFF_BASE_MS * 2 ** busyWaits++)));
+      continue;
+    }
     const retryable = status === undefined || RETRYABLE.has(status);
     if (!retryable || attempt >= call.maxAttempts) {
       const hint = status === 401 ? ' (set BROAPT_DAEMON_TOKEN to the daemon\'s token)' : '';
       const after = `after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
       return outcome(attempt, { ok: false, timedOut, error: problem, reason: `remote scan of ${JSON.stringify(target.name)} failed ${after}: ${problem}${hint}; see ${call.logFile}` });
     }
-    const delay = Math.min(call.backoffCapMs, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    await sleep(Math.min(call.backoffCapMs, BACKOFF_BASE_MS * 2 ** (attempt - 1)));
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

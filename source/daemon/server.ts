@@ -218,7 +218,7 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
     }
     const release = limiter.acquire(req.socket.remoteAddress ?? '');
     if (!release) {
-      throw new RequestError(429, 'E_TOO_MANY', `at most ${options.clientLimit} requests at once per client: wait for one to finish`);
+      throw new RequestError(429, 'E_TOO_MANY', `at most ${options.clientLimit} requests at once per client: wait for one to finish`, { 'retry-after': '1' });
     }
     res.on('close', release);
     await route(req, res, pathname);
