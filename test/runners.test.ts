@@ -40,6 +40,11 @@ text:
     report: >-
       printf '{"verdict":"suspicious","score":42,"findings":[{"rule":"env","description":"%s|%s|%s|%s","severity":"low"}],"details":{}}'
       "$LEVEL" "$PWD" "$BROAPT_MIME" "$(cat "$BROAPT_PATH")" > "$BROAPT_REPORT"
+  x-children:
+    image: ${image}
+    report: >-
+      mkdir -p "$BROAPT_CHILDREN/sub" && echo inner > "$BROAPT_CHILDREN/sub/inner.txt" &&
+      printf '{"verdict":"clean","details":{"children":[{"path":"sub/inner.txt","member":"sub/inner.txt"}]}}' > "$BROAPT_REPORT"
   x-exit:
     image: ${image}
     report: echo going to fail; exit 3
@@ -59,6 +64,8 @@ text:
 interface Run {
   ws: Workspace;
   records: Record<string, Record<string, unknown>>;
+  /** Records of entries that are not our files: the unpacked children. */
+  children: Array<Record<string, unknown>>;
   code: number | null;
   pid: number;
   stderr: string;
@@ -71,18 +78,20 @@ async function scanWith(runner: string): Promise<Run> {
   fs.chmodSync(state, 0o777);
   fs.mkdirSync(path.join(ws.api, 'text', 'x-env'), { recursive: true });
   fs.writeFileSync(path.join(ws.api, 'api.yml'), apiYml(state));
-  for (const sub of ['example', 'text/x-exit', 'text/x-flaky', 'text/x-slow']) fs.mkdirSync(path.join(ws.api, sub), { recursive: true });
-  const names = { env: broaptName(1, 'text/x-env', 'txt'), exit: broaptName(2, 'text/x-exit', 'txt'), flaky: broaptName(3, 'text/x-flaky', 'txt'), slow: broaptName(4, 'text/x-slow', 'txt') };
+  for (const sub of ['example', 'text/x-children', 'text/x-exit', 'text/x-flaky', 'text/x-slow']) fs.mkdirSync(path.join(ws.api, sub), { recursive: true });
+  const names = { children: broaptName(5, 'text/x-children', 'txt'), env: broaptName(1, 'text/x-env', 'txt'), exit: broaptName(2, 'text/x-exit', 'txt'), flaky: broaptName(3, 'text/x-flaky', 'txt'), slow: broaptName(4, 'text/x-slow', 'txt') };
   for (const [kind, name] of Object.entries(names)) fs.writeFileSync(path.join(ws.dump, name), `content-${kind}`);
   const cli = startCli(['scan', '--runner', runner, '--jobs', '2', '--max-retry', '2'], { ...ws.env, ...ENGINE_ENV });
   const result = await cli.done;
   fs.rmSync(state, { recursive: true, force: true });
   const records: Record<string, Record<string, unknown>> = {};
+  const children: Array<Record<string, unknown>> = [];
   for (const record of await ws.records()) {
     const kind = Object.entries(names).find(([, name]) => record.path === path.join(ws.dump, name))?.[0];
     if (kind) records[kind] = record;
+    else children.push(record);
   }
-  return { ws, records, code: result.code, pid: cli.child.pid!, stderr: result.stderr };
+  return { ws, records, children, code: result.code, pid: cli.child.pid!, stderr: result.stderr };
 }
 
 type Command = { exitCode: number | null; timedOut: boolean; attempts: number; log: string };
@@ -118,7 +127,7 @@ describe.each(['host', 'sandbox', 'container'])('runner %s keeps the app contrac
   });
 
   it('runs every file once and exits 1 for the failures', () => {
-    expect(Object.keys(run.records).sort(), run.stderr).toEqual(['env', 'exit', 'flaky', 'slow']);
+    expect(Object.keys(run.records).sort(), run.stderr).toEqual(['children', 'env', 'exit', 'flaky', 'slow']);
     expect(run.code).toBe(1);
   });
 
@@ -129,6 +138,13 @@ describe.each(['host', 'sandbox', 'container'])('runner %s keeps the app contrac
     expect(record.score).toBe(42);
     const [finding] = record.findings as Array<{ description: string }>;
     expect(finding!.description).toBe(`hello  world!|${path.join(run.ws.api, 'text', 'x-env')}|text/x-env|content-env`);
+  });
+
+  it('takes the files the app unpacked into $BROAPT_CHILDREN as child entries', () => {
+    expect(run.records.children!.status).toBe('done');
+    const child = run.children.find((record) => String(record.path).endsWith('/sub/inner.txt'));
+    expect(child, JSON.stringify(run.children)).toBeDefined();
+    expect(child!.status).toBe('done');
   });
 
   it('reports the exit code of a failing command after all its attempts', () => {

@@ -81,7 +81,7 @@ describe.each(['host', 'sandbox', 'container'])('warm app under %s', (runner) =>
     const starts = fs.readFileSync(path.join(state, 'starts'), 'utf8').trim().split('\n');
     expect(new Set(starts)).toEqual(new Set(['1 hi']));
     // One start for the good files, at most two more for each bad file's two attempts (cold: one per attempt).
-    expect(starts.length).toBeLessThanOrEqual(runner === 'container' ? 5 : 3);
+    expect(starts.length, JSON.stringify(records.map((record) => [record.path, record.commands]))).toBeLessThanOrEqual(runner === 'container' ? 5 : 3);
   });
 
   it('restarts a warm process that dies, and fails the file after its attempts', () => {

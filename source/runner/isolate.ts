@@ -18,8 +18,14 @@ export async function launchWith(isolation: Isolation | undefined, request: Laun
   if (isolation === undefined) return launch(request);
   const output = makeOutputDir();
   const report = request.env.BROAPT_REPORT;
+  const children = request.env.BROAPT_CHILDREN;
   const env = { ...request.env };
   if (report !== undefined) env.BROAPT_REPORT = path.join(output, 'report.json');
+  if (children !== undefined) {
+    env.BROAPT_CHILDREN = path.join(output, 'children');
+    fs.mkdirSync(env.BROAPT_CHILDREN);
+    fs.chmodSync(env.BROAPT_CHILDREN, 0o777);
+  }
   const file = env.BROAPT_PATH !== undefined && isFile(env.BROAPT_PATH) ? env.BROAPT_PATH : undefined;
   const run: IsolatedRun = { isolation, command: request.command, cwd: request.cwd, envNames: Object.keys(env), outputDir: output, ...(file === undefined ? {} : { file }) };
   try {
@@ -32,6 +38,7 @@ export async function launchWith(isolation: Isolation | undefined, request: Laun
     return outcome;
   } finally {
     if (report !== undefined) takeReport(path.join(output, 'report.json'), report);
+    if (children !== undefined) takeTree(path.join(output, 'children'), children);
     fs.rmSync(output, { recursive: true, force: true });
   }
 }
@@ -59,6 +66,21 @@ export function makeOutputDir(): string {
   const dir = fs.mkdtempSync(path.join(runsRoot, 'out-'));
   fs.chmodSync(dir, 0o777);
   return dir;
+}
+
+/**
+ * Move what the app unpacked to `$BROAPT_CHILDREN` where the caller looks for
+ * it (children are named relative to that folder): folders and regular files
+ * only, never a link the app made.
+ */
+function takeTree(from: string, to: string): void {
+  const entries = fs.readdirSync(from, { withFileTypes: true });
+  if (entries.length === 0) return;
+  fs.mkdirSync(to, { recursive: true });
+  for (const entry of entries) {
+    if (entry.isDirectory()) takeTree(path.join(from, entry.name), path.join(to, entry.name));
+    else if (entry.isFile()) takeReport(path.join(from, entry.name), path.join(to, entry.name));
+  }
 }
 
 /** Move the app's report to where the caller reads it; only a regular file counts (a link could point at a host secret). */

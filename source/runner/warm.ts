@@ -19,7 +19,7 @@ import { sandboxCommand } from './sandbox.ts';
  */
 
 /** Variables that name one file: a warm process gets them per request, not in its environment. */
-const PER_FILE = new Set(['BROAPT_PATH', 'BROAPT_MIME', 'BROAPT_REPORT']);
+const PER_FILE = new Set(['BROAPT_PATH', 'BROAPT_MIME', 'BROAPT_REPORT', 'BROAPT_CHILDREN']);
 /** Longest answer line taken; a report larger than this must go to the report file. */
 const MAX_LINE = 16 << 20;
 
