@@ -7,7 +7,8 @@ import { requireFixtures } from './helpers/fixtures.ts';
 import { REPO } from './helpers/workspace.ts';
 
 describe('the detection table over the shipped apps', () => {
-  it('flags every known-bad sample with its expected finding and calls no benign sample malicious', (context) => {
+  // About 40 files through two apps each: 20 s alone, a minute or more beside the rest of the suite.
+  it('flags every known-bad sample with its expected finding and calls no benign sample malicious', { timeout: 240_000 }, (context) => {
     const fixtures = requireFixtures(context);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broapt-detections-'));
     try {
