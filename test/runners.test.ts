@@ -9,19 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxImage, containersOf, engine, ENGINE_ENV } from './helpers/container.ts';
-import { broaptName, makeWorkspace, startCli, waitFor, type Workspace } from './helpers/workspace.ts';
+import { containersOf, useContainerTests, engine, ENGINE_ENV } from './helpers/container.ts';
+import { broaptName, startCli, waitFor, type Workspace } from './helpers/workspace.ts';
 
-let image: string;
-const workspaces: Workspace[] = [];
-
-beforeAll(() => {
-  image = busyboxImage();
-});
-
-afterAll(async () => {
-  for (const ws of workspaces) await ws.cleanup();
-});
+const containers = useContainerTests();
 
 /** Unique to this file, so pgrep finds only our timed-out command. */
 const SLEEP = '47.123';
@@ -30,32 +21,32 @@ function apiYml(state: string): string {
   return `environment:
   GREETING: hello  world
 example:
-  image: ${image}
+  image: ${containers.image()}
   report: 'true'
 text:
   x-env:
-    image: ${image}
+    image: ${containers.image()}
     environ:
       LEVEL: \${GREETING}!
     report: >-
       printf '{"verdict":"suspicious","score":42,"findings":[{"rule":"env","description":"%s|%s|%s|%s","severity":"low"}],"details":{}}'
       "$LEVEL" "$PWD" "$BROAPT_MIME" "$(cat "$BROAPT_PATH")" > "$BROAPT_REPORT"
   x-children:
-    image: ${image}
+    image: ${containers.image()}
     report: >-
       mkdir -p "$BROAPT_CHILDREN/sub" && echo inner > "$BROAPT_CHILDREN/sub/inner.txt" &&
       printf '{"verdict":"clean","details":{"children":[{"path":"sub/inner.txt","member":"sub/inner.txt"}]}}' > "$BROAPT_REPORT"
   x-exit:
-    image: ${image}
+    image: ${containers.image()}
     report: echo going to fail; exit 3
   x-flaky:
-    image: ${image}
+    image: ${containers.image()}
     mounts: ['${state}:${state}:rw']
     environ:
       STATE: ${state}
     report: n=$(cat "$STATE/count" 2>/dev/null || echo 0); echo $((n + 1)) > "$STATE/count"; test "$n" -ge 1
   x-slow:
-    image: ${image}
+    image: ${containers.image()}
     timeout: 1
     report: echo started; sleep ${SLEEP}; echo never
 `;
@@ -72,8 +63,7 @@ interface Run {
 }
 
 async function scanWith(runner: string): Promise<Run> {
-  const ws = await makeWorkspace();
-  workspaces.push(ws);
+  const ws = await containers.workspace();
   const state = fs.mkdtempSync(path.join(os.tmpdir(), 'broapt-state-'));
   fs.chmodSync(state, 0o777);
   fs.mkdirSync(path.join(ws.api, 'text', 'x-env'), { recursive: true });
@@ -99,7 +89,7 @@ const command = (record: Record<string, unknown> | undefined): Command => (recor
 
 /** A stopped container labelled as broapt's, owned by `pid`. */
 function leftover(pid: number): string {
-  return engine(['create', '--label', 'broapt=1', '--label', `broapt.host=${os.hostname()}`, '--label', `broapt.pid=${pid}`, image, 'true']).trim();
+  return engine(['create', '--label', 'broapt=1', '--label', `broapt.host=${os.hostname()}`, '--label', `broapt.pid=${pid}`, containers.image(), 'true']).trim();
 }
 
 describe.each(['host', 'sandbox', 'container'])('runner %s keeps the app contract', (runner) => {
@@ -181,9 +171,8 @@ describe.each(['host', 'sandbox', 'container'])('runner %s keeps the app contrac
 
 describe('a forced exit', () => {
   it('removes the containers still running (killing the engine client does not stop them)', async () => {
-    const ws = await makeWorkspace();
-    workspaces.push(ws);
-    fs.writeFileSync(path.join(ws.api, 'api.yml'), `example:\n  image: ${image}\n  report: sleep 300\n`);
+    const ws = await containers.workspace();
+    fs.writeFileSync(path.join(ws.api, 'api.yml'), `example:\n  image: ${containers.image()}\n  report: sleep 300\n`);
     fs.writeFileSync(path.join(ws.dump, broaptName(1, 'text/plain', 'txt')), 'x');
     const cli = startCli(['scan', '--runner', 'container'], { ...ws.env, ...ENGINE_ENV });
     const pid = cli.child.pid!;

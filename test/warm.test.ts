@@ -7,19 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxImage, containersOf, ENGINE_ENV } from './helpers/container.ts';
-import { broaptName, makeWorkspace, startCli, type Workspace } from './helpers/workspace.ts';
+import { containersOf, useContainerTests, ENGINE_ENV } from './helpers/container.ts';
+import { broaptName, startCli, type Workspace } from './helpers/workspace.ts';
 
-let image: string;
-const workspaces: Workspace[] = [];
-
-beforeAll(() => {
-  image = busyboxImage();
-});
-
-afterAll(async () => {
-  for (const ws of workspaces) await ws.cleanup();
-});
+const containers = useContainerTests();
 
 /** Counts its starts in $STATE; a request whose path holds "die" kills it, "hang" makes it stall; else it answers with the request's own fields. */
 const WARM_APP = [
@@ -37,8 +28,7 @@ describe.each(['host', 'sandbox', 'container'])('warm app under %s', (runner) =>
   let pid: number;
 
   beforeAll(async () => {
-    ws = await makeWorkspace();
-    workspaces.push(ws);
+    ws = await containers.workspace();
     state = fs.mkdtempSync(path.join(os.tmpdir(), 'broapt-warm-'));
     fs.chmodSync(state, 0o777);
     fs.writeFileSync(path.join(ws.api, 'warm.sh'), WARM_APP);
@@ -46,7 +36,7 @@ describe.each(['host', 'sandbox', 'container'])('warm app under %s', (runner) =>
       path.join(ws.api, 'api.yml'),
       `example:
   workdir: ${ws.api}
-  image: ${image}
+  image: ${containers.image()}
   warm: true
   mounts: ['${state}:${state}:rw']
   environ:

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { makeWorkspace, type Workspace } from './workspace.ts';
 
 /**
  * The engine options this host needs (podman 4 here: crun fails on its cgroups,
@@ -57,4 +59,27 @@ export function busyboxImage(): string {
 /** Containers a broapt process (by pid) left, in any state. */
 export function containersOf(pid: number): string[] {
   return engine(['ps', '-a', '-q', '--filter', 'label=broapt=1', '--filter', `label=broapt.pid=${pid}`]).split('\n').filter(Boolean);
+}
+
+/**
+ * For a test file that runs apps in containers: the busybox image (built once,
+ * before its tests) and fresh workspaces, all removed after the file.
+ */
+export function useContainerTests(): { image: () => string; workspace: () => Promise<Workspace> } {
+  let image: string | undefined;
+  const workspaces: Workspace[] = [];
+  beforeAll(() => {
+    image = busyboxImage();
+  });
+  afterAll(async () => {
+    for (const ws of workspaces.splice(0)) await ws.cleanup();
+  });
+  return {
+    image: () => image ?? busyboxImage(),
+    async workspace() {
+      const ws = await makeWorkspace();
+      workspaces.push(ws);
+      return ws;
+    },
+  };
 }
