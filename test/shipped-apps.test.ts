@@ -5,7 +5,9 @@ import { loadApiConfig } from '../source/api/load.ts';
 import { matchApp, missingWorkdirs } from '../source/api/match.ts';
 import { eicar } from '../source/demo/samples.ts';
 import { mimeOf } from '../source/entry/entry.ts';
+import { makeEntry } from '../source/entry/make-entry.ts';
 import { SHIPPED_API_ROOT } from '../source/settings.ts';
+import { requireFixtures } from './helpers/fixtures.ts';
 import { broaptName, problems, runCli, useWorkspace } from './helpers/workspace.ts';
 
 const ws = useWorkspace();
@@ -44,7 +46,45 @@ const ASSIGNMENTS: Array<[mime: string, key: string, matchedBy: string, folder: 
   ['application/octet-stream', 'example', 'default', 'example', '"$NODE" scan.ts'],
 ];
 
+/** Real files (the shared fixtures, under their own names: MIME from content) → the app the shipped api.yml gives them, as Strelka's scanner-assignment test does. */
+const FILE_ASSIGNMENTS: Array<[file: string, mime: string, app: string]> = [
+  ['eicar/eicar.txt', 'text/plain', 'example'],
+  ['file-type/fixture.bz2', 'application/x-bzip2', 'application/x-bzip2'],
+  ['file-type/fixture.class', 'application/java-vm', 'example'],
+  ['file-type/fixture.png', 'image/png', 'example'],
+  ['file-type/fixture.tar.gz', 'application/gzip', 'application/gzip'],
+  ['file-type/fixture.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.openxmlformats-officedocument.*'],
+  ['strelka/test.7z', 'application/x-7z-compressed', 'application/x-7z-compressed'],
+  ['strelka/test.der', 'application/octet-stream', 'example'],
+  ['strelka/test.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.openxmlformats-officedocument.*'],
+  ['strelka/test.elf', 'application/x-elf', 'application/x-elf'],
+  ['strelka/test.eml', 'message/rfc822', 'example'],
+  ['strelka/test.exe', 'application/x-msdownload', 'application/x-msdownload'],
+  ['strelka/test.gif', 'image/gif', 'example'],
+  ['strelka/test.gz', 'application/gzip', 'application/gzip'],
+  ['strelka/test.html', 'text/html', 'text/html'],
+  ['strelka/test.jpg', 'image/jpeg', 'example'],
+  ['strelka/test.js', 'application/javascript', 'application/javascript'],
+  ['strelka/test.lnk', 'application/x.ms.shortcut', 'example'],
+  ['strelka/test.macho', 'application/x-mach-binary', 'example'],
+  ['strelka/test.pdf', 'application/pdf', 'application/pdf'],
+  ['strelka/test.tar', 'application/x-tar', 'application/x-tar'],
+  ['strelka/test.xml', 'application/xml', 'example'],
+  ['strelka/test.zip', 'application/zip', 'application/zip'],
+];
+
 describe('the shipped apps/api.yml', () => {
+  it('assigns each real sample file its app', async (context) => {
+    const fixtures = requireFixtures(context);
+    const config = await loadApiConfig(SHIPPED_API_ROOT, { defaultTimeoutMs: 1000 });
+    const table = [];
+    for (const [file] of FILE_ASSIGNMENTS) {
+      const entry = await makeEntry(path.join(fixtures, 'samples', file));
+      table.push([file, entry.mime.name, matchApp(config, entry.mime).app.key]);
+    }
+    expect(table).toEqual(FILE_ASSIGNMENTS);
+  });
+
   it('assigns each file type its app, with the generic scan before every type-specific report', async () => {
     const config = await loadApiConfig(SHIPPED_API_ROOT, { defaultTimeoutMs: 1000 });
     expect(await missingWorkdirs(config)).toEqual([]);
