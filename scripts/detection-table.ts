@@ -104,16 +104,33 @@ interface Row {
   score: number;
   rules: string[];
   ok: boolean;
+  /** Members the archive app unpacked, and theirs, as broapt analysed them. */
+  children: Array<{ depth: number; member: string; verdict: string; score: number; rules: string[] }>;
 }
 
-export function judge(samples: Sample[], records: Array<Record<string, unknown>>, dump: string): Row[] {
+type RecordLike = Record<string, unknown>;
+const rulesOf = (record: RecordLike | undefined) => [
+  ...new Set(((record?.findings as Array<{ rule: string; severity: string }> | undefined) ?? []).filter((f) => f.severity !== 'info').map((f) => f.rule)),
+];
+
+function descendants(fuid: string, byParent: Map<string, RecordLike[]>, depth = 1): Row['children'] {
+  return (byParent.get(fuid) ?? []).flatMap((child) => [
+    { depth, member: child.archivePath as string, verdict: (child.verdict as string | undefined) ?? 'failed', score: (child.score as number | undefined) ?? 0, rules: rulesOf(child) },
+    ...descendants(child.fuid as string, byParent, depth + 1),
+  ]);
+}
+
+export function judge(samples: Sample[], records: RecordLike[], dump: string): Row[] {
   const byPath = new Map(records.map((r) => [r.path as string, r]));
+  const byParent = new Map<string, RecordLike[]>();
+  for (const r of records) if (typeof r.parentFuid === 'string') byParent.set(r.parentFuid, [...(byParent.get(r.parentFuid) ?? []), r]);
   return samples.map((sample) => {
     const record = byPath.get(path.join(dump, sample.name));
     const verdict = (record?.verdict as string | undefined) ?? (record ? `failed: ${record.reason as string}` : 'missing');
-    const rules = ((record?.findings as Array<{ rule: string; severity: string }> | undefined) ?? []).filter((f) => f.severity !== 'info').map((f) => f.rule);
+    const rules = rulesOf(record);
     const ok = sample.expect === undefined ? record?.status === 'done' && verdict !== 'malicious' : (verdict === 'suspicious' || verdict === 'malicious') && rules.some((rule) => rule.startsWith(sample.expect!));
-    return { sample, verdict, score: (record?.score as number | undefined) ?? 0, rules: [...new Set(rules)], ok };
+    const children = record === undefined ? [] : descendants(record.fuid as string, byParent);
+    return { sample, verdict, score: (record?.score as number | undefined) ?? 0, rules, ok, children };
   });
 }
 
@@ -122,6 +139,9 @@ export function formatTable(rows: Row[]): string {
   const lines = [`${'SAMPLE'.padEnd(width)}  ${'EXPECTED'.padEnd(36)}  ${'VERDICT'.padEnd(10)}  SCORE  OK   FINDINGS`];
   for (const r of rows) {
     lines.push(`${r.sample.label.padEnd(width)}  ${(r.sample.expect ?? 'not malicious').padEnd(36)}  ${r.verdict.padEnd(10)}  ${String(r.score).padStart(5)}  ${r.ok ? 'yes' : 'NO '}  ${r.rules.join(', ') || '-'}`);
+    for (const c of r.children) {
+      lines.push(`${`${'  '.repeat(c.depth)}↳ ${c.member}`.padEnd(width)}  ${'(member, as a child entry)'.padEnd(36)}  ${c.verdict.padEnd(10)}  ${String(c.score).padStart(5)}   -   ${c.rules.join(', ') || '-'}`);
+    }
   }
   const bad = rows.filter((r) => r.sample.expect !== undefined);
   const benign = rows.filter((r) => r.sample.expect === undefined);
