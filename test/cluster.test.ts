@@ -112,7 +112,10 @@ describe('cluster mode on a real redis-server', () => {
     const consumers = (await redis.xinfo('CONSUMERS', `${prefix}queue`, 'apps')) as unknown[][];
     const mine = consumers.find((info) => String(info[1]).includes(`-${victim.child.pid}-`));
     const inFlight = Number(mine?.[3] ?? 0);
+    expect(inFlight).toBeGreaterThan(0);
     await waitForProcessed(redis, prefix, 3000, list);
+    const after = (await redis.xinfo('CONSUMERS', `${prefix}queue`, 'apps')) as unknown[][];
+    expect(after.find((info) => info[1] === mine![1])?.[3]).toBe(0);
     await stopWorkers(list.slice(1));
 
     const runs = await runsPerPath(w);
@@ -138,10 +141,12 @@ describe('cluster mode on a real redis-server', () => {
     expect((await runCli(['enqueue'], env)).code).toBe(0);
     const list = [startWorker(env), startWorker(env), startWorker(env)];
     await waitFor(async () => (await redis.hlen(`${prefix}processed`)) >= 300, 120_000, '300 files processed');
+    const before = /run_id:(\w+)/.exec(await redis.info('server'))![1];
     await server().restart();
-    expect(await redis.dbsize()).toBe(0);
+    expect(/run_id:(\w+)/.exec(await redis.info('server'))![1]).not.toBe(before);
     // The workers notice the empty data set, rebuild the queue from the dump folder and finish.
     await waitForProcessed(redis, prefix, 1000, list);
+    expect(list.some((worker) => worker.stderr().includes('Redis lost its data'))).toBe(true);
     await stopWorkers(list);
     const runs = await runsPerPath(w);
     expect([...runs.keys()].sort()).toEqual([...files].sort());
