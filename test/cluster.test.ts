@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useRedis } from './helpers/redis.ts';
-import { runCli, startCli, useWorkspace, waitFor, type Workspace } from './helpers/workspace.ts';
+import { broaptName, runCli, startCli, useWorkspace, waitFor, type Workspace } from './helpers/workspace.ts';
 
 const ws = useWorkspace();
 const server = useRedis();
@@ -44,7 +44,8 @@ async function makeFiles(w: Workspace, n: number, content: (i: number) => string
     const dir = path.join(w.dump, `d${folder}`);
     await fs.mkdir(dir, { recursive: true });
     for (let i = folder * 500; i < Math.min(n, (folder + 1) * 500); i++) {
-      const file = path.join(dir, `file-${i}.txt`);
+      // BroAPT names carry the MIME type: no content sniffing per file.
+      const file = path.join(dir, broaptName(i, 'text/plain', 'txt'));
       await fs.writeFile(file, content(i));
       files.push(file);
     }
