@@ -67,6 +67,13 @@ describe('the Redis queue', () => {
     // Backpressure: 5 files are queued; a bound of 6 takes one more and defers the rest.
     expect(await queue.enqueue(['/g', '/h', '/i'], { maxQueue: 6, wait: false })).toEqual({ added: 1, processed: 0, queued: 0, deferred: 2 });
     expect(await queue.length()).toBe(6);
+    // Consumers: a killed worker that holds nothing is dropped once idle long enough; one holding a file is kept.
+    const { redis, keys } = connection;
+    await redis.xreadgroup('GROUP', 'apps', 'holder', 'COUNT', 1, 'STREAMS', keys.queue, '>');
+    await redis.xreadgroup('GROUP', 'apps', 'empty-handed', 'COUNT', 0, 'STREAMS', keys.queue, '0');
+    await sleep(60);
+    expect(await queue.prune(50)).toEqual(['empty-handed']);
+    expect(((await redis.xinfo('CONSUMERS', keys.queue, 'apps')) as unknown[][]).map((info) => info[1])).toEqual(['holder']);
   });
 
   it('enqueue waits while the queue is at its bound, and goes on as workers drain it', async () => {

@@ -141,6 +141,25 @@ export class StreamQueue {
     await redis.broaptDeadLetter(keys.queue, keys.queued, keys.dead, keys.counts, GROUP, message.id, message.path, message.deliveries, consumer);
   }
 
+  /**
+   * Drop consumers that hold nothing and have not read for `minIdleMs`: workers
+   * that were killed, whose files others took over. A live worker reads every
+   * second, and one dropped by mistake comes back with its next read.
+   */
+  async prune(minIdleMs: number): Promise<string[]> {
+    const { redis, keys } = this.#connection;
+    const consumers = (await redis.xinfo('CONSUMERS', keys.queue, GROUP)) as unknown[][];
+    const gone: string[] = [];
+    for (const info of consumers) {
+      const [name, pending, idle] = ['name', 'pending', 'idle'].map((field) => info[info.indexOf(field) + 1]);
+      if (Number(pending) === 0 && Number(idle) >= minIdleMs) {
+        await redis.xgroup('DELCONSUMER', keys.queue, GROUP, String(name));
+        gone.push(String(name));
+      }
+    }
+    return gone;
+  }
+
   /** Leave the group's consumer list, when this consumer holds nothing. */
   async leave(consumer: string): Promise<void> {
     const { redis, keys } = this.#connection;

@@ -47,11 +47,16 @@ export class Reconciler {
   readonly #connection: Connection;
   readonly #queue: StreamQueue;
   readonly #roots: string[];
-  readonly #options: { exclude: string[]; maxQueue: number; intervalMs: number; logger: Logger };
+  readonly #options: { exclude: string[]; maxQueue: number; intervalMs: number; pruneIdleMs: number; logger: Logger };
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
-  constructor(connection: Connection, queue: StreamQueue, roots: string[], options: { exclude: string[]; maxQueue: number; intervalMs: number; logger: Logger }) {
+  constructor(
+    connection: Connection,
+    queue: StreamQueue,
+    roots: string[],
+    options: { exclude: string[]; maxQueue: number; intervalMs: number; pruneIdleMs: number; logger: Logger },
+  ) {
     this.#connection = connection;
     this.#queue = queue;
     this.#roots = roots;
@@ -78,6 +83,8 @@ export class Reconciler {
       if (!lock) return;
       const counts = await enqueueFolder(this.#queue, this.#roots, { exclude, maxQueue, wait: false });
       if (counts.added > 0 || counts.deferred > 0) logger.info(counts, 'reconciled the queue with the dump folder');
+      const gone = await this.#queue.prune(this.#options.pruneIdleMs);
+      if (gone.length > 0) logger.info({ consumers: gone }, 'dropped workers that stopped and hold no file');
     } catch (error) {
       logger.warn({ err: error }, 'reconciling the queue with the dump folder failed; the next round tries again');
     }

@@ -85,6 +85,8 @@ export class ClusterWorker {
       exclude: session.ownFolders,
       maxQueue: this.#settings.maxQueue,
       intervalMs: this.#settings.reconcileMs,
+      // Long past the time a live worker's files are taken over: it is gone for good.
+      pruneIdleMs: Math.max(60_000, 10 * this.#settings.reclaimMs),
       logger,
     });
     const { reclaimMs } = this.#settings;
