@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { quote } from './launcher.ts';
@@ -18,8 +19,14 @@ export interface IsolatedRun {
   outputDir: string;
 }
 
-/** The user a sandbox runs as when broapt is root: RLIMIT_NPROC never applies to root, and root reads every file. */
-export const SANDBOX_UID = 65534;
+/**
+ * The users a sandbox runs as when broapt is root (RLIMIT_NPROC never applies
+ * to root, and root reads every file): one drawn at random from this range per
+ * sandbox, because RLIMIT_NPROC counts every process of a user, so sandboxes
+ * sharing one would share their process limit (a fork bomb in one would starve
+ * the others). The PID namespace keeps sandboxes that draw the same one apart.
+ */
+export const SANDBOX_UIDS = { first: 200_000, count: 100_000 } as const;
 
 /** Variables every isolated command starts from, instead of broapt's own environment (which may hold secrets). */
 export const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -57,8 +64,9 @@ function isDir(file: string): boolean {
  * namespace), own PID, IPC and UTS namespaces, a read-only system, a private
  * /tmp, the file read-only, only the output folder writable, and rlimits on
  * memory (address space), CPU time, processes and file size. When broapt is
- * root the command drops to SANDBOX_UID without capabilities, so the process
- * limit holds and root-only files stay closed. Killing the launcher's process
+ * root the command drops to an unprivileged user of its own (SANDBOX_UIDS)
+ * without capabilities, so the process limit holds and root-only files stay
+ * closed. Killing the launcher's process
  * group kills bwrap; --die-with-parent and the PID namespace take the rest.
  */
 export function sandboxCommand(run: IsolatedRun): string {
@@ -86,7 +94,8 @@ export function sandboxCommand(run: IsolatedRun): string {
   for (const name of run.envNames) code.push('--setenv', quote(name), `"$${name}"`);
   code.push('--');
   if (process.getuid?.() === 0) {
-    code.push(...['setpriv', `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'].map(quote));
+    const uid = SANDBOX_UIDS.first + randomInt(SANDBOX_UIDS.count);
+    code.push(...['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'].map(quote));
   }
   code.push(...['prlimit', ...rlimitArgs(limits), '--', '/bin/sh', '-c', run.command].map(quote));
   return `exec ${code.join(' ')}`;
