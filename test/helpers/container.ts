@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +27,8 @@ export function engine(args: string[]): string {
  */
 export function busyboxImage(): string {
   const busybox = '/bin/busybox';
+  // The image holds this one binary and nothing else: it must not need a shared library.
+  if (spawnSync('ldd', [busybox], { encoding: 'utf8' }).status === 0) throw new Error(`${busybox} is linked dynamically: install busybox-static (scripts/system-deps.sh)`);
   const hash = createHash('sha256').update(fs.readFileSync(busybox)).update('rootfs-v1').digest('hex').slice(0, 16);
   const tag = `localhost/broapt-test-busybox:${hash}`;
   try {
