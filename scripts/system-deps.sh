@@ -24,6 +24,11 @@ bwrap bubblewrap
 busybox busybox-static
 chromium chromium
 NEEDS
+# The test images are a busybox rootfs, which needs the static build: Debian's
+# plain busybox package is dynamically linked and would not run in them.
+if command -v busybox >/dev/null 2>&1 && ! file -L "$(command -v busybox)" 2>/dev/null | grep -q 'statically linked'; then
+  case "$need" in *busybox-static*) ;; *) need="$need busybox-static" ;; esac
+fi
 if [ -n "$need" ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "system-deps: missing Debian packages:$need; install them (as root: apt-get install -y$need) and run again." >&2

@@ -2,11 +2,16 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { PcapQueue } from '../source/engine/run.ts';
+import { tsharkEngine } from '../source/engine/tshark.ts';
 import { parseName } from '../source/entry/naming.ts';
+import { openSession } from '../source/pipeline/session.ts';
+import { DiskWatermark } from '../source/redis/backpressure.ts';
+import { resolveSettings } from '../source/settings.ts';
 import { readZeekLog } from '../source/zeek/read.ts';
 import type { ZeekRecord } from '../source/zeek/values.ts';
 import { requireFixtures } from './helpers/fixtures.ts';
-import { problems, runCli, useWorkspace, type Workspace } from './helpers/workspace.ts';
+import { problems, runCli, useWorkspace, waitFor, type Workspace } from './helpers/workspace.ts';
 
 const workspace = useWorkspace();
 
@@ -186,5 +191,35 @@ example:
     const badSites = await runTshark(ws, [pcap], { BROAPT_SITES: path.join(ws.dir, 'missing') });
     expect(badSites.code).toBe(2);
     expect(badSites.stderr).toContain('BROAPT_SITES');
+  });
+});
+
+describe('the logs loop and the dump folder disk', () => {
+  test('a capture waits while the disk is above the high watermark and goes once it is under the low one', async (context) => {
+    const fixtures = requireFixtures(context);
+    const ws = workspace();
+    await ws.writeApi(API);
+    const session = await openSession(resolveSettings({}, { ...ws.env, BROAPT_APP_CPU: '1' }));
+    let used = 0.95;
+    const seen: number[] = [];
+    const watermark = new DiskWatermark(ws.dump, { high: 0.9, low: 0.8, pollMs: 20, usage: async () => (seen.push(used), used) });
+    try {
+      const queue = await PcapQueue.open(session, tsharkEngine(), { parallel: 1, hooks: [], watermark });
+      queue.add(path.join(fixtures, 'pcaps/zeek-btest-traces/http/get.pcap'));
+      queue.close();
+      await waitFor(() => seen.length >= 5, 5_000, 'the watermark to be polled');
+      expect(watermark.holding).toBe(true);
+      expect(await logFolders(ws)).toEqual(new Map());
+      used = 0.85; // between the marks: still held, so it does not flap around one threshold
+      const polled = seen.length;
+      await waitFor(() => seen.length >= polled + 3, 5_000, 'more polls');
+      expect(await logFolders(ws)).toEqual(new Map());
+      used = 0.5;
+      const result = await queue.finished();
+      expect(result.failed).toEqual([]);
+      expect(await ws.readLines('dump.log')).toHaveLength(1);
+    } finally {
+      await session.close();
+    }
   });
 });

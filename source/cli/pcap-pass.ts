@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { ENGINE_NAMES, type Engine, type EngineName } from '../engine/engine.ts';
 import { PcapQueue, type PcapRunResult } from '../engine/run.ts';
 import { tsharkEngine } from '../engine/tshark.ts';
@@ -5,6 +6,7 @@ import { zeekEngine } from '../engine/zeek.ts';
 import { UsageError } from '../errors.ts';
 import { BUILTIN_HOOKS } from '../hooks/builtin.ts';
 import { loadSites } from '../hooks/sites.ts';
+import { DiskWatermark, watermarkSettings } from '../redis/backpressure.ts';
 import type { Logger } from '../log.ts';
 import type { Settings } from '../settings.ts';
 import { runPass } from './run-pass.ts';
@@ -16,6 +18,8 @@ export const PCAP_HELP = `  --engine NAME       BROAPT_ENGINE        zeek or tsh
                                            HTTP, SMTP and attachments, SMB, TFTP, FTP) [zeek]
   --sites DIR         BROAPT_SITES         folder of user hook modules (docs/hooks.md)
                       BROAPT_CPU           captures processed at once           [1]
+                      BROAPT_DISK_HIGH/LOW hold new captures while the dump folder's
+                                           disk is over HIGH % used, until under LOW % [90/80]
                       BROAPT_ZEEK, BROAPT_TSHARK   engine binary               [on PATH]
   Zeek switches (docs/engines.md): BROAPT_LOAD_MIME, BROAPT_LOAD_PROTOCOL,
   BROAPT_HASH_MD5/SHA1/SHA256, BROAPT_X509_MODE, BROAPT_ENTROPY_MODE,
@@ -49,12 +53,15 @@ export async function runPcapPass(
 ): Promise<number> {
   const engine = makeEngine(values.engine ?? (process.env.BROAPT_ENGINE?.trim() || 'zeek'));
   const parallel = pcapParallelism(process.env.BROAPT_CPU);
+  const watermarks = watermarkSettings();
   const sites = values.sites ?? (process.env.BROAPT_SITES?.trim() || undefined);
   const loaded = sites === undefined ? { hooks: [], failures: [] } : await loadSites(sites);
   let outcome: PcapRunResult | undefined;
   const code = await runPass(settings, { logLevel: values['log-level'], ...passOptions }, async ({ session, passOptions, stopRequested }) => {
     for (const failure of loaded.failures) session.logger.error({ hook: failure.hook, err: failure.error }, failure.error?.message);
-    const queue = await PcapQueue.open(session, engine, { parallel, hooks: [...BUILTIN_HOOKS, ...loaded.hooks], ...(passOptions.onRecord ? { onRecord: passOptions.onRecord } : {}) });
+    await mkdir(settings.dumpPath, { recursive: true });
+    const watermark = new DiskWatermark(settings.dumpPath, { ...watermarks, logger: session.logger });
+    const queue = await PcapQueue.open(session, engine, { parallel, watermark, hooks: [...BUILTIN_HOOKS, ...loaded.hooks], ...(passOptions.onRecord ? { onRecord: passOptions.onRecord } : {}) });
     let stopLogs!: () => void;
     const logsStopped = new Promise<void>((resolve) => (stopLogs = resolve));
     const onUsr2 = () => stopLogs();

@@ -16,6 +16,12 @@ export interface PcapRunOptions {
   /** Post-processing hooks run on each PCAP's log folder once it is extracted, and at the end (exit hooks). */
   hooks: readonly Hook[];
   onRecord?: PassOptions['onRecord'];
+  /**
+   * Asked before each capture: extraction outrunning analysis until the dump
+   * folder's disk fills is what hurts most, so a capture waits while the disk
+   * is above the high watermark (BROAPT_DISK_HIGH/LOW, source/redis/backpressure.ts).
+   */
+  watermark?: { ready(stopped: () => boolean): Promise<boolean> };
 }
 
 export interface PcapRunResult {
@@ -52,6 +58,8 @@ export class PcapQueue {
   /** Captures extracted whose files are still being analysed: the next capture does not wait for them. */
   readonly #settling = new Set<Promise<void>>();
   #closed = false;
+  /** Intake stopped by a signal: captures not yet started, or waiting on the disk, are left for the next run. */
+  #dropped = false;
   #wake: (() => void) | undefined;
 
   private constructor(session: Session, engine: Engine, options: PcapRunOptions, done: Set<string>, processedLog: AppendLog) {
@@ -87,6 +95,7 @@ export class PcapQueue {
   /** No more PCAPs: the queued ones still run (`drop` false) or are left for the next run (`drop` true). */
   close(drop = false): void {
     this.#closed = true;
+    this.#dropped ||= drop;
     if (drop) this.#result.leftForNextRun += this.#waiting.splice(0).length;
     this.#wake?.();
   }
@@ -126,6 +135,10 @@ export class PcapQueue {
   }
 
   async #one(pcap: string): Promise<void> {
+    if (this.#options.watermark !== undefined && !(await this.#options.watermark.ready(() => this.#dropped))) {
+      this.#result.leftForNextRun++;
+      return;
+    }
     const { settings, processor, logger } = this.#session;
     const outDir = path.join(settings.logsPath, `${pcapStem(pcap)}-${randomUUID()}`);
     const files: string[] = [];
