@@ -51,7 +51,8 @@ async function scan(api: string, dump: string, logs: string, n: number): Promise
  * Per-file cost of the default app cold (a process, sandbox or container per
  * file) and warm (one per worker, files over stdin), per runner, in one run.
  * Cold runs take BENCH_RUNNER_COLD_FILES files (default 100: a cold container
- * costs seconds per file), warm runs BENCH_RUNNER_FILES (default 1,000).
+ * costs seconds per file), warm runs BENCH_RUNNER_FILES (default 1,000);
+ * BENCH_RUNNERS (e.g. `sandbox,container`) picks runners.
  */
 export async function main(): Promise<void> {
   const warmFiles = Number(process.env.BENCH_RUNNER_FILES ?? 1000);
@@ -61,7 +62,8 @@ export async function main(): Promise<void> {
   const image = busyboxImage();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'broapt-bench-runners-'));
   try {
-    for (const runner of RUNNERS) {
+    const only = process.env.BENCH_RUNNERS?.split(',');
+    for (const runner of RUNNERS.filter((name) => only === undefined || only.includes(name))) {
       const cost: number[] = [];
       for (const [warm, n] of [[false, coldFiles], [true, warmFiles]] as const) {
         const base = path.join(dir, `${runner}-${warm ? 'warm' : 'cold'}`);

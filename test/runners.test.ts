@@ -185,3 +185,16 @@ describe('a forced exit', () => {
     expect(containersOf(pid)).toEqual([]);
   }, 60_000);
 });
+
+describe('the shipped apps under the sandbox', () => {
+  it('run warm and find EICAR (Node, YARA and ClamAV inside, the repository read-only)', async () => {
+    const ws = await containers.workspace();
+    const eicar = path.join(ws.dump, 'eicar.txt');
+    fs.writeFileSync(eicar, 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*\n');
+    const { BROAPT_API_ROOT: _shipped, ...env } = ws.env;
+    const result = await startCli(['scan', '--runner', 'sandbox', '--jobs', '1', eicar], env).done;
+    const [record] = await ws.records();
+    expect(record?.verdict, result.stderr).toBe('malicious');
+    expect((record?.findings as Array<{ rule: string }>).map((finding) => finding.rule)).toEqual(expect.arrayContaining(['yara.eicar_test_file']));
+  }, 60_000);
+});

@@ -55,6 +55,13 @@ let runsRoot: string | undefined;
  * traverse but not list, so its random name is its protection.
  */
 export function makeOutputDir(): string {
+  const dir = fs.mkdtempSync(path.join(runsFolder(), 'out-'));
+  fs.chmodSync(dir, 0o777);
+  return dir;
+}
+
+/** broapt's own folder under the temporary folder: others may traverse it, not list it. */
+export function runsFolder(): string {
   if (runsRoot === undefined) {
     const root = path.join(os.tmpdir(), `broapt-runs-${process.getuid?.() ?? 'user'}`);
     fs.mkdirSync(root, { recursive: true, mode: 0o711 });
@@ -63,9 +70,7 @@ export function makeOutputDir(): string {
     fs.chmodSync(root, 0o711);
     runsRoot = root;
   }
-  const dir = fs.mkdtempSync(path.join(runsRoot, 'out-'));
-  fs.chmodSync(dir, 0o777);
-  return dir;
+  return runsRoot;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { runsFolder } from './isolate.ts';
 import { quote } from './launcher.ts';
 import type { Isolation } from './plan.ts';
 
@@ -26,7 +27,27 @@ export interface IsolatedRun {
  * sharing one would share their process limit (a fork bomb in one would starve
  * the others). The PID namespace keeps sandboxes that draw the same one apart.
  */
-export const SANDBOX_UIDS = { first: 200_000, count: 100_000 } as const;
+export const SANDBOX_UIDS = { first: 200_000, count: 1000 } as const;
+
+let passwd: string | undefined;
+
+/**
+ * The host's /etc/passwd plus a name for each sandbox uid, shown as the
+ * sandbox's /etc/passwd: tools look their user up (Node's os.userInfo() throws
+ * for a uid without an entry).
+ */
+function passwdFile(): string {
+  if (passwd !== undefined && fs.existsSync(passwd)) return passwd;
+  const lines = [fs.readFileSync('/etc/passwd', 'utf8').trimEnd()];
+  for (let i = 0; i < SANDBOX_UIDS.count; i++) lines.push(`broapt${i}:x:${SANDBOX_UIDS.first + i}:${SANDBOX_UIDS.first + i}:broapt sandbox:/tmp:/usr/sbin/nologin`);
+  const file = path.join(runsFolder(), 'passwd');
+  // Written aside and renamed: other threads and broapt processes may be doing the same.
+  const temp = `${file}.${randomInt(2 ** 47)}`;
+  fs.writeFileSync(temp, `${lines.join('\n')}\n`, { mode: 0o644 });
+  fs.renameSync(temp, file);
+  passwd = file;
+  return file;
+}
 
 /** Variables every isolated command starts from, instead of broapt's own environment (which may hold secrets). */
 export const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -50,6 +71,7 @@ function systemView(): string[] {
     else if (stat?.isDirectory()) args.push('--ro-bind', link, link);
   }
   for (const file of ETC_SECRET_FILES) if (fs.existsSync(file)) args.push('--ro-bind', '/dev/null', file);
+  if (process.getuid?.() === 0 && fs.existsSync('/etc/passwd')) args.push('--ro-bind', passwdFile(), '/etc/passwd');
   for (const dir of ETC_SECRET_DIRS) if (isDir(dir)) args.push('--tmpfs', dir);
   systemArgs = args;
   return args;
