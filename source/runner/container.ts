@@ -167,7 +167,8 @@ export function removeOwnNow(cmd: EngineCommand): void {
   run(['rm', '-f', ...ids]);
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (on this host). */
+export function alive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { containerCommand, containerFilePath, containerName, removeContainer } from './container.ts';
+import { alive, containerCommand, containerFilePath, containerName, removeContainer } from './container.ts';
 import { launch, type Launch, type LaunchOutcome } from './launcher.ts';
 import type { Isolation } from './plan.ts';
 import { sandboxCommand, type IsolatedRun } from './sandbox.ts';
@@ -55,7 +55,7 @@ let runsRoot: string | undefined;
  * traverse but not list, so its random name is its protection.
  */
 export function makeOutputDir(): string {
-  const dir = fs.mkdtempSync(path.join(runsFolder(), 'out-'));
+  const dir = fs.mkdtempSync(path.join(runsFolder(), `out-${process.pid}-`));
   fs.chmodSync(dir, 0o777);
   return dir;
 }
@@ -68,6 +68,11 @@ export function runsFolder(): string {
     const stat = fs.lstatSync(root);
     if (!stat.isDirectory() || stat.uid !== process.getuid?.()) throw new Error(`${root} is not a folder of this user: remove it, it may be a trap`);
     fs.chmodSync(root, 0o711);
+    // Folders of broapt processes that ended without removing them (a warm process's live as long as it does).
+    for (const name of fs.readdirSync(root)) {
+      const owner = Number(/^out-(\d+)-/.exec(name)?.[1]);
+      if (owner > 0 && !alive(owner)) fs.rmSync(path.join(root, name), { recursive: true, force: true });
+    }
     runsRoot = root;
   }
   return runsRoot;
