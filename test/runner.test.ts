@@ -42,17 +42,6 @@ function count(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
 
-/** Running or sleeping: not yet dead (a zombie is dead, only waiting for init to reap it). */
-function running(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
 /** kill(pid, 0) throws ESRCH once the process is gone for good; init may take a while to reap orphans. */
 async function waitGone(pid: number, withinMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + withinMs;
@@ -153,7 +142,8 @@ describe('runCommand', () => {
     expect(readLog(spec)).toContain('# exit: timeout after 0.5s\n');
     const child = Number(fs.readFileSync(path.join(dir, 'child.pid'), 'utf8'));
     expect(child).toBeGreaterThan(0);
-    expect(running(child)).toBe(false);
+    // SIGKILL takes effect when the kernel next schedules the process, which on a loaded machine is not at once;
+    // a child that was not signalled would sleep for 300 s.
     expect(await waitGone(child)).toBe(true);
   });
 
