@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { buildPe } from '../apps/pe/fixture.ts';
 import { macroDoc, macroDocm } from '../apps/office/fixture.ts';
 import { HIDDEN_IFRAME_HTML, obfuscatedJs } from '../apps/web/fixture.ts';
-import { eicar, randomFuid, zipOf } from '../source/demo/samples.ts';
+import { eicar, pdfRunningJavaScript, randomFuid, zipOf } from '../source/demo/samples.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const TESTFILES = '/usr/share/clamav-testfiles';
@@ -36,14 +36,7 @@ export interface Sample {
 
 const named = (mime: string, ext: string) => `HTTP-${randomFuid()}.detections.${mime.replace('/', '.')}.${ext}`;
 
-const PDF_JS = `%PDF-1.4
-1 0 obj << /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >> endobj
-2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
-3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj
-4 0 obj << /S /JavaScript /JS (app.launchURL\\("http://198.51.100.3/"\\);) >> endobj
-trailer << /Root 1 0 R >>
-%%EOF
-`;
+const PDF_JS = pdfRunningJavaScript('app.launchURL\\("http://198.51.100.3/"\\);');
 
 function which(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;

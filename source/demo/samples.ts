@@ -85,14 +85,19 @@ export function eicar(): Buffer {
   return Buffer.from(['X5O!P%@AP[4\\PZX54(P^)7CC)7}$', 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'].join(''), 'latin1');
 }
 
-const PDF_WITH_JS = `%PDF-1.4
+/** A one-page PDF whose /OpenAction runs `script` (PDF string syntax: parentheses escaped). */
+export function pdfRunningJavaScript(script: string): string {
+  return `%PDF-1.4
 1 0 obj << /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >> endobj
 2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
 3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj
-4 0 obj << /S /JavaScript /JS (app.alert\\('broapt demo'\\);) >> endobj
+4 0 obj << /S /JavaScript /JS (${script}) >> endobj
 trailer << /Root 1 0 R >>
 %%EOF
 `;
+}
+
+const PDF_WITH_JS = pdfRunningJavaScript("app.alert\\('broapt demo'\\);");
 
 const PDF_PLAIN = `%PDF-1.4
 1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
