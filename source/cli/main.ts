@@ -21,6 +21,8 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   logs: { load: () => import('./commands/logs.ts'), summary: 'run the post-processing hooks on a Zeek log folder; print Zeek logs like zeek-cut' },
 };
 
+const NAME_WIDTH = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -35,7 +37,7 @@ pool; results go to processed.jsonl, finished files to dump.log, failures to
 fail.log, each command's output to the API logs.
 
 Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`).join('\n')}
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(NAME_WIDTH)} ${c.summary}`).join('\n')}
 
 Run \`broapt <command> --help\` for a command's options, and every BROAPT_*
 variable it reads. Start with \`broapt demo\`.
