@@ -7,12 +7,15 @@ import { UsageError } from '../errors.ts';
 import { BUILTIN_HOOKS } from '../hooks/builtin.ts';
 import { loadSites } from '../hooks/sites.ts';
 import { DiskWatermark, watermarkSettings } from '../redis/backpressure.ts';
+import { connectOnce, redactUrl } from '../redis/connection.ts';
+import { StreamQueue } from '../redis/queue.ts';
+import { REDIS_OPTIONS, resolveRedisSettings } from '../redis/settings.ts';
 import type { Logger } from '../log.ts';
 import type { Settings } from '../settings.ts';
 import { runPass } from './run-pass.ts';
 
 /** The options `run` and `watch-pcaps` add to the shared ones. */
-export const PCAP_OPTIONS = { engine: { type: 'string' }, sites: { type: 'string' } } as const;
+export const PCAP_OPTIONS = { engine: { type: 'string' }, sites: { type: 'string' }, ...REDIS_OPTIONS } as const;
 
 export const PCAP_HELP = `  --engine NAME       BROAPT_ENGINE        zeek or tshark (tshark --export-objects:
                                            HTTP, SMTP and attachments, SMB, TFTP, FTP) [zeek]
@@ -25,6 +28,10 @@ export const PCAP_HELP = `  --engine NAME       BROAPT_ENGINE        zeek or tsh
   BROAPT_HASH_MD5/SHA1/SHA256, BROAPT_X509_MODE, BROAPT_ENTROPY_MODE,
   BROAPT_FILE_BUFFER, BROAPT_SIZE_LIMIT, BROAPT_JSON_MODE, BROAPT_BARE_MODE,
   BROAPT_NO_CHKSUM.
+  --redis URL         BROAPT_REDIS_URL     cluster mode's core side: queue each extracted
+                                           file for the app workers (broapt watch --redis)
+                                           instead of analysing it here
+  --prefix TEXT       BROAPT_REDIS_PREFIX  the deployment's key prefix          [broapt:]
 
 Signals, as in the reference: SIGUSR1 stops the dump loop (no new files are
 analysed; captures still running are not recorded, so they are extracted
@@ -47,7 +54,7 @@ export interface PcapPassContext {
  */
 export async function runPcapPass(
   settings: Settings,
-  values: { engine?: string | undefined; sites?: string | undefined; 'log-level'?: string | undefined },
+  values: { engine?: string | undefined; sites?: string | undefined; redis?: string | undefined; prefix?: string | undefined; 'log-level'?: string | undefined },
   passOptions: { settleMs?: number },
   feed: (context: PcapPassContext) => Promise<void>,
 ): Promise<number> {
@@ -56,12 +63,25 @@ export async function runPcapPass(
   const watermarks = watermarkSettings();
   const sites = values.sites ?? (process.env.BROAPT_SITES?.trim() || undefined);
   const loaded = sites === undefined ? { hooks: [], failures: [] } : await loadSites(sites);
+  const redis = resolveRedisSettings({ url: values.redis, prefix: values.prefix });
+  const connection = redis === undefined ? undefined : await connectOnce(redis.url, redis.prefix, 'broapt:core');
+  let handOff: ((file: string) => Promise<void>) | undefined;
+  let queued = 0;
+  if (connection !== undefined && redis !== undefined) {
+    const queue = new StreamQueue(connection);
+    await queue.ensureGroup();
+    // enqueue waits while the queue holds BROAPT_REDIS_MAX_QUEUE files: extraction slows to the workers' pace.
+    handOff = async (file) => {
+      queued += (await queue.enqueue([file], { maxQueue: redis.maxQueue })).added;
+    };
+  }
   let outcome: PcapRunResult | undefined;
   const code = await runPass(settings, { logLevel: values['log-level'], ...passOptions }, async ({ session, passOptions, stopRequested }) => {
     for (const failure of loaded.failures) session.logger.error({ hook: failure.hook, err: failure.error }, failure.error?.message);
     await mkdir(settings.dumpPath, { recursive: true });
     const watermark = new DiskWatermark(settings.dumpPath, { ...watermarks, logger: session.logger });
-    const queue = await PcapQueue.open(session, engine, { parallel, watermark, hooks: [...BUILTIN_HOOKS, ...loaded.hooks], ...(passOptions.onRecord ? { onRecord: passOptions.onRecord } : {}) });
+    if (redis !== undefined) session.logger.info({ redis: redactUrl(redis.url), prefix: redis.prefix }, 'cluster core: extracted files go to the work queue');
+    const queue = await PcapQueue.open(session, engine, { parallel, watermark, ...(handOff ? { handOff } : {}), hooks: [...BUILTIN_HOOKS, ...loaded.hooks], ...(passOptions.onRecord ? { onRecord: passOptions.onRecord } : {}) });
     let stopLogs!: () => void;
     const logsStopped = new Promise<void>((resolve) => (stopLogs = resolve));
     const onUsr2 = () => stopLogs();
@@ -78,9 +98,9 @@ export async function runPcapPass(
     } finally {
       process.off('SIGUSR2', onUsr2);
     }
-    session.logger.info({ alreadyProcessed: outcome.alreadyProcessed, failed: outcome.failed.length, leftForNextRun: outcome.leftForNextRun }, 'captures done');
+    session.logger.info({ alreadyProcessed: outcome.alreadyProcessed, failed: outcome.failed.length, leftForNextRun: outcome.leftForNextRun, ...(handOff ? { queued } : {}) }, 'captures done');
     return outcome.summary;
-  });
+  }).finally(() => connection?.redis.disconnect());
   const failures = (outcome?.failed.length ?? 0) + (outcome?.hookFailures.length ?? 0) + loaded.failures.length;
   return failures > 0 ? Math.max(code, 1) : code;
 }

@@ -22,6 +22,12 @@ export interface PcapRunOptions {
    * is above the high watermark (BROAPT_DISK_HIGH/LOW, source/redis/backpressure.ts).
    */
   watermark?: { ready(stopped: () => boolean): Promise<boolean> };
+  /**
+   * Cluster mode's core side: each extracted file goes to this (the Redis work
+   * queue) instead of this process's pool, and a capture is recorded once its
+   * files are handed off and its hooks ran; the app workers analyse them.
+   */
+  handOff?: (file: string) => Promise<void>;
 }
 
 export interface PcapRunResult {
@@ -151,13 +157,13 @@ export class PcapQueue {
         logger,
         onFile: (file) => {
           files.push(file.path);
-          analysed.push(processor.process(file.path));
+          analysed.push(this.#options.handOff ? this.#options.handOff(file.path) : processor.process(file.path));
         },
       });
     } catch (error) {
       logger.error({ pcap, err: error }, 'extraction failed; the PCAP is taken again next run');
       this.#result.failed.push({ pcap, error });
-      await Promise.all(analysed);
+      await Promise.allSettled(analysed);
       return;
     }
     // The lane moves on to the next capture while this one's files are analysed and its hooks run.
@@ -168,9 +174,16 @@ export class PcapQueue {
   async #settle(pcap: string, outDir: string, files: string[], analysed: Array<Promise<unknown>>): Promise<void> {
     const { settings, history, logger } = this.#session;
     // Hooks read the logs while the files are analysed: they need the files, not their reports.
-    const [outcomes] = await Promise.all([runHooks(this.#options.hooks, outDir, { dumpPath: settings.dumpPath }), Promise.all(analysed)]);
+    const [outcomes, handedOff] = await Promise.all([
+      runHooks(this.#options.hooks, outDir, { dumpPath: settings.dumpPath }),
+      Promise.all(analysed).then(
+        () => true,
+        (error: unknown) => (logger.error({ pcap, err: error }, 'handing the files off failed'), false),
+      ),
+    ]);
     this.#noteHooks(outcomes);
-    if (files.every((file) => history.has(file))) {
+    const done = this.#options.handOff ? handedOff : files.every((file) => history.has(file));
+    if (done) {
       this.#processedLog.append(encodePathLine(pcap));
       logger.info({ pcap, files: files.length, logs: outDir }, 'PCAP processed');
     } else {
