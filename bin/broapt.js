@@ -22,7 +22,9 @@ if (!process.features.typescript) {
 // worker; Node's on-disk compile cache makes that a one-time cost (start-up is part of
 // every scan's wall time).
 const { enableCompileCache } = await import('node:module');
-enableCompileCache?.();
+const cache = enableCompileCache?.();
+// enableCompileCache() covers this thread only; pool workers read the variable when they start.
+if (cache?.directory && process.env.NODE_COMPILE_CACHE === undefined) process.env.NODE_COMPILE_CACHE = cache.directory;
 const { main } = await import('../source/cli/main.ts');
 // Exit explicitly: stdout and stderr are synchronous for files and pipes on Linux,
 // and no pool thread or watcher may keep a finished run alive.
