@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Progress } from '../source/cli/progress.ts';
 import type { FileRecord } from '../source/pipeline/record.ts';
 import { printable, Summary } from '../source/pipeline/summary.ts';
 
@@ -25,5 +26,26 @@ describe('a long pass', () => {
     expect(summary.skipped.length).toBeLessThanOrEqual(20);
     expect(summary.format()).toContain('0 done, 5000 failed, 5000 skipped');
     expect(summary.format()).toContain('… and 4980 more in fail.log');
+  });
+});
+
+describe('progress', () => {
+  it('counts archive members found during the pass into the total, which the count never passes', () => {
+    let out = '';
+    const progress = new Progress({ isTTY: false, write: (text: string) => ((out += text), true) } as unknown as NodeJS.WriteStream);
+    const summary = new Summary();
+    progress.setTotal(2);
+    const finish = (record: Partial<FileRecord>) => {
+      const full = { mime: 'application/zip', status: 'done', ...record } as FileRecord;
+      summary.add(full);
+      progress.update(full, summary);
+    };
+    finish({ path: '/dump/a.zip' });
+    finish({ path: '/dump/a.zip.children/one.txt', parentFuid: 'Fa' });
+    finish({ path: '/dump/a.zip.children/two.txt', parentFuid: 'Fa' });
+    finish({ path: '/dump/b.txt' });
+    const counts = out.trim().split('\n').map((line) => /progress: (\d+)\/(\d+)/.exec(line)!.slice(1).map(Number));
+    for (const [done, total] of counts) expect(done).toBeLessThanOrEqual(total!);
+    expect(counts.at(-1)).toEqual([4, 4]);
   });
 });

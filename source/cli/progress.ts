@@ -22,6 +22,8 @@ export class Progress {
   }
 
   update(record: FileRecord, summary: Summary): void {
+    // Archive members are found while the listed files run: each adds itself to the total, which would otherwise be passed.
+    if (record.parentFuid !== undefined && this.#total > 0) this.#total++;
     if (record.status === 'failed' && !this.#tty) this.#stream.write(`failed: ${printable(record.path)}: ${printable(record.reason ?? '')}\n`);
     const now = performance.now();
     const last = this.#total > 0 && summary.processed >= this.#total;
