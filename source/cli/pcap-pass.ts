@@ -17,7 +17,8 @@ import { runPass } from './run-pass.ts';
 /** The options `run` and `watch-pcaps` add to the shared ones. */
 export const PCAP_OPTIONS = { engine: { type: 'string' }, sites: { type: 'string' }, ...REDIS_OPTIONS } as const;
 
-export const PCAP_HELP = `  --engine NAME       BROAPT_ENGINE        zeek or tshark (tshark --export-objects:
+export const PCAP_HELP = `Options:
+  --engine NAME       BROAPT_ENGINE        zeek or tshark (tshark --export-objects:
                                            HTTP, SMTP and attachments, SMB, TFTP, FTP) [zeek]
   --sites DIR         BROAPT_SITES         folder of user hook modules (docs/hooks.md)
                       BROAPT_CPU           captures processed at once           [1]
@@ -31,9 +32,9 @@ export const PCAP_HELP = `  --engine NAME       BROAPT_ENGINE        zeek or tsh
   --redis URL         BROAPT_REDIS_URL     cluster mode's core side: queue each extracted
                                            file for the app workers (broapt watch --redis)
                                            instead of analysing it here
-  --prefix TEXT       BROAPT_REDIS_PREFIX  the deployment's key prefix          [broapt:]
+  --prefix TEXT       BROAPT_REDIS_PREFIX  the deployment's key prefix          [broapt:]`;
 
-Signals, as in the reference: SIGUSR1 stops the dump loop (no new files are
+export const PCAP_SIGNALS_HELP = `Signals, as in the reference: SIGUSR1 stops the dump loop (no new files are
 analysed; captures still running are not recorded, so they are extracted
 again next run), SIGUSR2 the logs loop (no new captures; running ones finish
 with their files), SIGTERM and SIGINT both. A second SIGUSR1, SIGTERM or SIGINT

@@ -1,7 +1,7 @@
 import { listPcaps } from '../../engine/pcap.ts';
 import { UsageError } from '../../errors.ts';
 import { parse, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
-import { PCAP_HELP, PCAP_OPTIONS, runPcapPass } from '../pcap-pass.ts';
+import { PCAP_HELP, PCAP_OPTIONS, PCAP_SIGNALS_HELP, runPcapPass } from '../pcap-pass.ts';
 
 export const help = `Usage: broapt run [options] PCAP_OR_DIR...
 
@@ -17,6 +17,8 @@ there once all of its files are analysed. To keep taking captures as they
 arrive in a folder, use \`broapt watch-pcaps\`.
 
 ${PCAP_HELP}
+
+${PCAP_SIGNALS_HELP}
 
 Exit status: 0 when every capture, file and hook succeeded, 1 when some failed,
 2 for a usage error, a non-capture input or a missing engine.

@@ -1,7 +1,7 @@
 import { watchPcaps } from '../../engine/watch-pcaps.ts';
 import { UsageError } from '../../errors.ts';
 import { parse, requireExisting, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
-import { PCAP_HELP, PCAP_OPTIONS, runPcapPass } from '../pcap-pass.ts';
+import { PCAP_HELP, PCAP_OPTIONS, PCAP_SIGNALS_HELP, runPcapPass } from '../pcap-pass.ts';
 
 export const help = `Usage: broapt watch-pcaps [options] DIR
 
@@ -10,8 +10,10 @@ capture that arrives in it later (once it has stopped growing), extract its
 files and analyse them, as \`broapt run\` does for one batch. Captures already
 in <logs-path>/processed_pcaps.log are skipped. Runs until a signal stops it.
 
-  --settle-time SEC   BROAPT_SETTLE_TIME   a capture is taken once untouched this long [0.5]
 ${PCAP_HELP}
+  --settle-time SEC   BROAPT_SETTLE_TIME   a capture is taken once untouched this long [0.5]
+
+${PCAP_SIGNALS_HELP}
 
 Exit status: 0 after a stop when every capture, file and hook succeeded, 1
 when some failed, 2 for a usage error or a missing engine.
