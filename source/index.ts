@@ -68,4 +68,4 @@ export { FencedLock } from './redis/lock.ts';
 export { ClusterWorker } from './redis/worker.ts';
 export { clusterStatus, type ClusterStatus } from './redis/status.ts';
 export { followResults } from './redis/tail.ts';
-export { DiskWatermark, diskUsage, watermarkSettings } from './redis/backpressure.ts';
+export { DiskWatermark, diskUsage, watermarkSettings } from './engine/disk-watermark.ts';

@@ -6,7 +6,7 @@ import { PcapQueue } from '../source/engine/run.ts';
 import { tsharkEngine } from '../source/engine/tshark.ts';
 import { parseName } from '../source/entry/naming.ts';
 import { openSession } from '../source/pipeline/session.ts';
-import { DiskWatermark } from '../source/redis/backpressure.ts';
+import { DiskWatermark } from '../source/engine/disk-watermark.ts';
 import { resolveSettings } from '../source/settings.ts';
 import { readZeekLog } from '../source/zeek/read.ts';
 import type { ZeekRecord } from '../source/zeek/values.ts';

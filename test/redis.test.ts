@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../source/api/load.ts';
 import { silentLogger } from '../source/log.ts';
-import { DiskWatermark, diskUsage, watermarkSettings } from '../source/redis/backpressure.ts';
+import { DiskWatermark, diskUsage, watermarkSettings } from '../source/engine/disk-watermark.ts';
 import { appConfigHash } from '../source/redis/cache.ts';
 import { connect, type Connection } from '../source/redis/connection.ts';
 import { RedisInstallLock } from '../source/redis/install-lock.ts';

@@ -6,7 +6,7 @@ import { zeekEngine } from '../engine/zeek.ts';
 import { UsageError } from '../errors.ts';
 import { BUILTIN_HOOKS } from '../hooks/builtin.ts';
 import { loadSites } from '../hooks/sites.ts';
-import { DiskWatermark, watermarkSettings } from '../redis/backpressure.ts';
+import { DiskWatermark, watermarkSettings } from '../engine/disk-watermark.ts';
 import { connectOnce, redactUrl } from '../redis/connection.ts';
 import { StreamQueue } from '../redis/queue.ts';
 import { REDIS_OPTIONS, resolveRedisSettings } from '../redis/settings.ts';

@@ -19,7 +19,7 @@ export interface PcapRunOptions {
   /**
    * Asked before each capture: extraction outrunning analysis until the dump
    * folder's disk fills is what hurts most, so a capture waits while the disk
-   * is above the high watermark (BROAPT_DISK_HIGH/LOW, source/redis/backpressure.ts).
+   * is above the high watermark (BROAPT_DISK_HIGH/LOW, source/engine/disk-watermark.ts).
    */
   watermark?: { ready(stopped: () => boolean): Promise<boolean> };
   /**

@@ -2,7 +2,7 @@ import { statfs } from 'node:fs/promises';
 import type { Logger } from '../log.ts';
 import { number, pick } from '../settings.ts';
 import { UsageError } from '../errors.ts';
-import { sleep } from './lock.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Fraction of the file system holding `dir` that is in use, as `df` counts it (blocks reserved for root count as used). */
 export async function diskUsage(dir: string): Promise<number> {
