@@ -41,6 +41,8 @@ describe('progress', () => {
       progress.update(full, summary);
     };
     finish({ path: '/dump/a.zip' });
+    // The processor announces the members it queued before they finish.
+    progress.addToTotal(2);
     finish({ path: '/dump/a.zip.children/one.txt', parentFuid: 'Fa' });
     finish({ path: '/dump/a.zip.children/two.txt', parentFuid: 'Fa' });
     finish({ path: '/dump/b.txt' });

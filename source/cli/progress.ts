@@ -21,9 +21,12 @@ export class Progress {
     this.#total = total;
   }
 
+  /** Files found during the pass (archive members) that it will analyse too. */
+  addToTotal(count: number): void {
+    if (this.#total > 0) this.#total += count;
+  }
+
   update(record: FileRecord, summary: Summary): void {
-    // Archive members are found while the listed files run: each adds itself to the total, which would otherwise be passed.
-    if (record.parentFuid !== undefined && this.#total > 0) this.#total++;
     if (record.status === 'failed' && !this.#tty) this.#stream.write(`failed: ${printable(record.path)}: ${printable(record.reason ?? '')}\n`);
     const now = performance.now();
     const last = this.#total > 0 && summary.processed >= this.#total;

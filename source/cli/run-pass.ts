@@ -49,6 +49,8 @@ export async function runPass(
     },
   );
   let summary: Summary;
+  const adopt = (count: number) => progress.addToTotal(count);
+  session.processor.on('adopt', adopt);
   try {
     summary = await pass({
       session,
@@ -63,6 +65,7 @@ export async function runPass(
       },
     });
   } finally {
+    session.processor.off('adopt', adopt);
     progress.end();
     removeSignals();
     await session.close();

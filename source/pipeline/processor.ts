@@ -46,6 +46,8 @@ export interface ProcessorOptions {
 export interface ProcessorEvents {
   record: [FileRecord];
   skip: [string, SkipReason];
+  /** Files an app unpacked were queued as entries of their own: a pass has that many more to do. */
+  adopt: [number];
 }
 
 /**
@@ -267,10 +269,13 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       merged.score = Math.max(merged.score, 50);
       return;
     }
+    let adopted = 0;
     for (const child of children) {
       this.#children.set(child.path, { fuid: childFuid(entry.fuid, child.member), parentFuid: entry.fuid, protocol: entry.protocol, pcap: entry.pcap, member: child.member, depth });
-      if (!this.submit(child.path)) this.#children.delete(child.path);
+      if (this.submit(child.path)) adopted++;
+      else this.#children.delete(child.path);
     }
+    if (adopted > 0) this.emit('adopt', adopted);
   }
 
   #finish(started: number, partial: Omit<FileRecord, 'time' | 'durationMs'>): FileRecord {
