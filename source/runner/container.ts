@@ -3,7 +3,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { App, ContainerOptions } from '../api/app.ts';
 import { UsageError } from '../errors.ts';
 import { quote } from './launcher.ts';
@@ -64,6 +63,8 @@ export function which(name: string, env: NodeJS.ProcessEnv): string | undefined 
 
 /** Run an engine subcommand; output is returned, failure throws with the engine's message. */
 export async function engine(cmd: EngineCommand, args: string[], options: { input?: string; cwd?: string } = {}): Promise<string> {
+  // Loaded on first use: execa is a hundred modules, a third of a second of start-up in every pool worker and scan that runs no container.
+  const { execa } = await import('execa');
   const result = await execa(cmd.program, [...cmd.globalArgs, ...args], { reject: false, stdin: options.input === undefined ? 'ignore' : 'pipe', input: options.input, cwd: options.cwd, all: true });
   if (result.exitCode !== 0) throw new Error(`${path.basename(cmd.program)} ${args[0]} failed (exit ${result.exitCode ?? result.signal}): ${String(result.all ?? '').trim().slice(-2000)}`);
   return String(result.stdout ?? '');
