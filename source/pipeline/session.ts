@@ -12,7 +12,7 @@ import { ReportLogs } from '../report/logs.ts';
 import { assertAppsReady } from '../apps/check.ts';
 import type { Settings } from '../settings.ts';
 import { Runners } from '../runner/select.ts';
-import { Processor } from './processor.ts';
+import { Processor, type ProcessorOptions } from './processor.ts';
 import type { ResultCache } from './result-cache.ts';
 
 export interface Session {
@@ -42,17 +42,30 @@ export type BackendFactory = (parts: { config: ApiConfig; history: History; logg
 /** Everything one run needs, opened in the order that fails fastest on a user mistake (api.yml first). */
 export async function openSession(settings: Settings, options: { logger?: Logger; settleMs?: number; backend?: BackendFactory } = {}): Promise<Session> {
   const logger = options.logger ?? silentLogger();
-  const config = await loadApiConfig(settings.apiRoot, { defaultTimeoutMs: settings.timeout * 1000 });
-  await assertWorkdirs(config);
-  await assertAppsReady(config);
-  const runners = new Runners(settings.runner);
-  await runners.start(config);
-  const local = await History.open(settings.logsPath, { retryFailed: settings.retryFailed });
-  const { history, installLock, resultCache } = options.backend?.({ config, history: local, logger }) ?? { history: local };
-  const records = await AppendLog.open(path.join(settings.logsPath, 'processed.jsonl'));
-  const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
+  // Started first: its workers load their modules while this thread reads api.yml and the history.
   const pool = new FilePool(settings.jobs);
-  const processor = new Processor({ settings, config, history, installLock, resultCache, records, reportLogs, pool, logger, runners, settleMs: options.settleMs ?? 0 });
+  let runners: Runners | undefined;
+  try {
+    const config = await loadApiConfig(settings.apiRoot, { defaultTimeoutMs: settings.timeout * 1000 });
+    await assertWorkdirs(config);
+    await assertAppsReady(config);
+    runners = new Runners(settings.runner);
+    await runners.start(config);
+    const local = await History.open(settings.logsPath, { retryFailed: settings.retryFailed });
+    const { history, installLock, resultCache } = options.backend?.({ config, history: local, logger }) ?? { history: local };
+    const records = await AppendLog.open(path.join(settings.logsPath, 'processed.jsonl'));
+    const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
+    return sessionOf({ settings, config, history, records, reportLogs, pool, runners, logger, installLock, resultCache, settleMs: options.settleMs ?? 0 });
+  } catch (error) {
+    await runners?.close();
+    await pool.close();
+    throw error;
+  }
+}
+
+function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: ReportLogs }): Session {
+  const { settings, config, history, records, reportLogs, pool, runners, logger } = parts;
+  const processor = new Processor(parts);
   return {
     settings,
     config,
