@@ -93,6 +93,27 @@ example:
     expect((record!.commands as Array<Record<string, unknown>>)[0]).toMatchObject({ attempts: 2, exitCode: 0 });
   });
 
+  it("runs one file's commands at a time per job, never interleaving two files' scripts", async () => {
+    // Each worker already holds its next files: their commands must still wait for the running file's last one.
+    const trace = path.join(ws().dir, 'trace');
+    await ws().writeApi(`
+example:
+  scripts:
+    - echo "start $BROAPT_PATH" >> "$TRACE"; sleep 0.05
+    - echo "step $BROAPT_PATH" >> "$TRACE"
+  report: echo "end $BROAPT_PATH" >> "$TRACE"
+`);
+    for (let i = 0; i < 8; i++) await ws().addFile(broaptName(40 + i, 'text/plain', 'txt'));
+    const result = await runCli(['scan', '--jobs', '1'], { ...ws().env, TRACE: trace });
+    expect(result.code).toBe(0);
+    const lines = (await fs.readFile(trace, 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(24);
+    for (let i = 0; i < lines.length; i += 3) {
+      const file = lines[i]!.slice('start '.length);
+      expect(lines.slice(i, i + 3)).toEqual([`start ${file}`, `step ${file}`, `end ${file}`]);
+    }
+  });
+
   it('fails a file whose command hangs past its timeout, without hanging the run', async () => {
     await ws().writeApi(`
 example:

@@ -28,17 +28,45 @@ const shared = workerData as { stop: Int32Array; launchers: Int32Array };
 const stopFlag = shared.stop;
 useLauncherRegistry(shared.launchers);
 
+const CANCELLED: TaskOutcome = { commands: [], reports: [], cancelled: true };
+const stopping = () => Atomics.load(stopFlag, 0) === 1;
+
+/**
+ * The pool gives each worker its next files while one runs (FilePool), and
+ * they take turns here: one file's commands at a time, so `--jobs` still bounds
+ * the files analysed at once and an app's scripts never interleave with another
+ * file's in the same worker. The next file's commands start the moment the last
+ * command of a file ends, with no round trip through the main thread; that
+ * file's report and hash are read meanwhile.
+ */
+let lastTurn: Promise<void> = Promise.resolve();
+
+/** Resolves when the files before this one have run their commands, with the function that ends this file's turn. */
+function nextTurn(): Promise<() => void> {
+  const previous = lastTurn;
+  let end!: () => void;
+  lastTurn = new Promise<void>((resolve) => (end = resolve));
+  return previous.then(() => end);
+}
+
 export default async function processTask(task: Task): Promise<TaskOutcome> {
-  if (Atomics.load(stopFlag, 0) === 1) return { commands: [], reports: [], cancelled: true };
-  return task.plan.remote ? runRemoteTask(task, task.plan.remote) : runApp(task);
+  if (stopping()) return CANCELLED;
+  const endTurn = await nextTurn();
+  try {
+    // A stop came while the file waited for its turn: nothing has run, so it goes back untouched.
+    if (stopping()) return CANCELLED;
+    return task.plan.remote ? await runRemoteTask(task, task.plan.remote) : await runApp(task, endTurn);
+  } finally {
+    endTurn();
+  }
 }
 
 /**
  * Runs an app's `scripts` in order, then its `report`, and stops at the first
  * command that fails after its retries. A failing app is data in the outcome;
- * nothing here throws for it.
+ * nothing here throws for it. `endTurn` is called once no command is left.
  */
-async function runApp(task: Task): Promise<TaskOutcome> {
+async function runApp(task: Task, endTurn: () => void): Promise<TaskOutcome> {
   const { entry, plan } = task;
   const env = { ...plan.environ, ...fileEnvironment(entry) };
   const steps: Array<[Phase, number, string]> = [
@@ -65,6 +93,7 @@ async function runApp(task: Task): Promise<TaskOutcome> {
       warm: plan.warm && phase === 'report',
     });
     commands.push(result);
+    if (commands.length === steps.length) endTurn();
     if (!succeeded(result)) return { commands, reports, reason: describeFailure(plan.key, result) };
     const report = collectReport(reportFile, logFile);
     if (report !== undefined) reports.push(commandReport(plan.key, phase, index, report));
