@@ -5,6 +5,7 @@ import { openSession, type BackendFactory, type Session } from '../pipeline/sess
 import { onStopSignal } from '../pipeline/shutdown.ts';
 import type { Summary } from '../pipeline/summary.ts';
 import type { Settings } from '../settings.ts';
+import type { FilePool } from '../pool/pool.ts';
 import { Progress } from './progress.ts';
 
 export interface PassContext {
@@ -23,7 +24,7 @@ export interface PassContext {
  */
 export async function runPass(
   settings: Settings,
-  options: { logLevel?: string | undefined; settleMs?: number; logger?: Logger; exitOnFailures?: boolean; backend?: BackendFactory },
+  options: { logLevel?: string | undefined; settleMs?: number; logger?: Logger; exitOnFailures?: boolean; backend?: BackendFactory; pool?: FilePool },
   pass: (context: PassContext) => Promise<Summary>,
 ): Promise<number> {
   const logger = options.logger ?? createLogger(options.logLevel === undefined ? {} : { level: options.logLevel });
@@ -31,6 +32,7 @@ export async function runPass(
     logger,
     ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
     ...(options.backend === undefined ? {} : { backend: options.backend }),
+    ...(options.pool === undefined ? {} : { pool: options.pool }),
   });
   const progress = new Progress();
   let resolveStop!: (signal: NodeJS.Signals) => void;

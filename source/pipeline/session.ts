@@ -39,11 +39,15 @@ export interface SessionBackend {
 /** Builds the backend from the session's parts; called once api.yml and the local history are open. */
 export type BackendFactory = (parts: { config: ApiConfig; history: History; logger: Logger }) => SessionBackend;
 
-/** Everything one run needs, opened in the order that fails fastest on a user mistake (api.yml first). */
-export async function openSession(settings: Settings, options: { logger?: Logger; settleMs?: number; backend?: BackendFactory } = {}): Promise<Session> {
+/**
+ * Everything one run needs, opened in the order that fails fastest on a user
+ * mistake (api.yml first). `pool`: one the caller started early; the session
+ * owns it from here and closes it, also when opening fails.
+ */
+export async function openSession(settings: Settings, options: { logger?: Logger; settleMs?: number; backend?: BackendFactory; pool?: FilePool } = {}): Promise<Session> {
   const logger = options.logger ?? silentLogger();
   // Started first: its workers load their modules while this thread reads api.yml and the history.
-  const pool = new FilePool(settings.jobs);
+  const pool = options.pool ?? new FilePool(settings.jobs);
   let runners: Runners | undefined;
   try {
     const config = await loadApiConfig(settings.apiRoot, { defaultTimeoutMs: settings.timeout * 1000 });
