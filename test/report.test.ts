@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collectReport } from '../source/report/collect.ts';
+import { clearReport, collectReport } from '../source/report/collect.ts';
 import { commandReport, mergeReports } from '../source/report/merge.ts';
 import { normalizeReport } from '../source/report/report.ts';
 import { readZeekLog } from '../source/zeek/read.ts';
@@ -61,6 +61,22 @@ describe('report parsing and merging', () => {
     // An attempt that printed nothing has no report, even if an earlier attempt printed one.
     await fs.writeFile(log, '# args: y\n{"verdict":"malicious"}\n# exit: 1\n# close: x\n# open: x\n# args: y\n# exit: 0\n');
     expect(collectReport(report, log)).toBeUndefined();
+  });
+
+  it("clears what an earlier run left at a command's report and children paths, links without following them", async () => {
+    const dir = ws().dir;
+    const outside = path.join(dir, 'outside.json');
+    await fs.writeFile(outside, 'keep me');
+    const report = path.join(dir, 'cmd.log.json');
+    await fs.symlink(outside, report);
+    await fs.mkdir(path.join(dir, 'cmd.log.children', 'nested'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'cmd.log.children', 'nested', 'member'), 'x');
+    clearReport(report);
+    await expect(fs.lstat(report)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(fs.lstat(path.join(dir, 'cmd.log.children'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await fs.readFile(outside, 'utf8')).toBe('keep me');
+    // Nothing there: nothing to do, no error.
+    expect(() => clearReport(report)).not.toThrow();
   });
 });
 

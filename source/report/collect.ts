@@ -19,7 +19,8 @@ const REPORT_BYTES = 16 << 20;
  * there are broapt's own, so a command that printed nothing has no last line.
  */
 export function collectReport(reportFile: string, logFile: string): AppReport | undefined {
-  const written = readText(reportFile, REPORT_BYTES);
+  // Most commands write no report file: asking first spares the exception a failed open costs.
+  const written = fs.existsSync(reportFile) ? readText(reportFile, REPORT_BYTES) : undefined;
   if (written !== undefined) return normalizeReport(parseJson(written)) ?? { verdict: 'unknown', score: 0, findings: [{ rule: 'broapt.bad-report', description: `${reportFile} holds no JSON object`, severity: 'low' }], details: {} };
   const log = readText(logFile, TAIL_BYTES);
   if (log === undefined) return undefined;
@@ -34,8 +35,13 @@ export function collectReport(reportFile: string, logFile: string): AppReport | 
 
 /** Before a command runs: a report (and unpacked children) left by an earlier run or attempt must not be taken for its own. */
 export function clearReport(reportFile: string): void {
-  fs.rmSync(reportFile, { force: true });
-  if (reportFile.endsWith('.json')) fs.rmSync(`${reportFile.slice(0, -'.json'.length)}.children`, { recursive: true, force: true });
+  removeIfThere(reportFile);
+  if (reportFile.endsWith('.json')) removeIfThere(`${reportFile.slice(0, -'.json'.length)}.children`);
+}
+
+/** rmSync checks and removes in several calls; most commands leave nothing to remove, which one lstat (that sees links, not their targets) tells. */
+function removeIfThere(file: string): void {
+  if (fs.lstatSync(file, { throwIfNoEntry: false }) !== undefined) fs.rmSync(file, { recursive: true, force: true });
 }
 
 function parseJson(text: string): unknown {
