@@ -13,13 +13,14 @@ async function isGzip(file: string): Promise<boolean> {
   }
 }
 
-/** The file's text as UTF-8 chunks, gunzipped when its first bytes are gzip's magic (names lie; bytes don't). */
-export async function openText(file: string): Promise<Readable> {
+/**
+ * The file's bytes, gunzipped when its first bytes are gzip's magic (names lie;
+ * bytes don't). The reader decodes them itself, whole lines at a time.
+ */
+export async function openBytes(file: string): Promise<Readable> {
   const gzip = await isGzip(file);
   // Large reads: a Zeek log is read front to back once, and fewer chunks mean fewer async hops.
-  const raw: ReadStream = createReadStream(file, { highWaterMark: 1 << 18 });
+  const raw: ReadStream = createReadStream(file, { highWaterMark: 1 << 16 });
   // pipeline destroys the gunzip stream with any error, so the consumer's iteration rejects with it.
-  const text = gzip ? pipeline(raw, createGunzip(), () => {}) : raw;
-  text.setEncoding('utf8');
-  return text;
+  return gzip ? pipeline(raw, createGunzip(), () => {}) : raw;
 }

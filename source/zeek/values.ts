@@ -1,4 +1,5 @@
 import { isIP, isIPv6 } from 'node:net';
+import { isIPv4 } from './address.ts';
 import { decodeEscapes, makeEscaper, type Escaper } from './escape.ts';
 import type { ZeekHeader } from './header.ts';
 
@@ -86,28 +87,6 @@ function text(kind: string, escaper: Escaper, valid?: (text: string) => boolean)
   };
 }
 
-/** Dotted-quad IPv4, checked by hand: addresses fill several columns of every conn.log line, and net.isIP's regular expressions cost more than the rest of such a field. */
-function isIPv4(value: string): boolean {
-  let octets = 0;
-  let digits = 0;
-  let octet = 0;
-  for (let i = 0; i <= value.length; i++) {
-    const code = i === value.length ? 46 : value.charCodeAt(i);
-    if (code === 46) {
-      if (digits === 0 || octet > 255 || (digits > 1 && value.charCodeAt(i - digits) === 48)) return false;
-      octets++;
-      digits = 0;
-      octet = 0;
-    } else if (code >= 48 && code <= 57 && digits < 3) {
-      octet = octet * 10 + code - 48;
-      digits++;
-    } else {
-      return false;
-    }
-  }
-  return octets === 4;
-}
-
 function isAddress(value: string): boolean {
   return isIPv4(value) || isIPv6(value);
 }
@@ -154,14 +133,24 @@ function scalar(type: string, escaper: Escaper, masked: boolean): Scalar {
 
 const CONTAINER = /^(set|vector|table)\[(.+)\]$/;
 
+/** The element type of a `set[…]`, `vector[…]` or `table[…]` type; undefined for a scalar type. */
+export function elementType(type: string): string | undefined {
+  return CONTAINER.exec(type)?.[2];
+}
+
+/** Whether `#empty_field` stands for a value of this scalar type (the empty string); numbers and bools have no empty form. */
+export function hasEmptyText(type: string): boolean {
+  return !['time', 'interval', 'double', 'count', 'int', 'port', 'bool'].includes(type);
+}
+
 /** The codec for a `#types` entry; `masked` accepts btest's `XXXX` times (only in btest baselines). */
 export function codecFor(type: string, header: ZeekHeader, masked = false): Codec {
   const { unsetField, emptyField, setSeparator, separator } = header;
   const reserved = [unsetField, emptyField];
-  const container = CONTAINER.exec(type);
-  if (container === null) {
+  const element = elementType(type);
+  if (element === undefined) {
     const one = scalar(type, makeEscaper(separator, reserved), masked);
-    const stringy = !['time', 'interval', 'double', 'count', 'int', 'port', 'bool'].includes(type);
+    const stringy = hasEmptyText(type);
     let marker = false;
     return {
       parse(raw) {
@@ -177,17 +166,17 @@ export function codecFor(type: string, header: ZeekHeader, masked = false): Code
       },
     };
   }
-  const element = scalar(container[2] as string, makeEscaper(separator + setSeparator, reserved), masked);
+  const item = scalar(element, makeEscaper(separator + setSeparator, reserved), masked);
   let exact = true;
   return {
     parse(raw) {
       exact = true;
       if (raw === unsetField) return null;
       if (raw === emptyField) return [];
-      return raw.split(setSeparator).map((item) => {
-        if (item === unsetField) return null;
-        const value = element.parse(item);
-        exact &&= element.exact();
+      return raw.split(setSeparator).map((text) => {
+        if (text === unsetField) return null;
+        const value = item.parse(text);
+        exact &&= item.exact();
         return value;
       });
     },
@@ -196,7 +185,7 @@ export function codecFor(type: string, header: ZeekHeader, masked = false): Code
       if (value === null || value === undefined) return unsetField;
       if (!Array.isArray(value)) throw new ValueError(`a ${type} value must be an array, not ${typeof value}`);
       if (value.length === 0) return emptyField;
-      return value.map((item) => (item === null ? unsetField : element.format(item))).join(setSeparator);
+      return value.map((one) => (one === null ? unsetField : item.format(one))).join(setSeparator);
     },
   };
 }
