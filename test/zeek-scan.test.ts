@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPlainIPv6 } from '../source/zeek/address.ts';
 import { applyDirective, defaultHeader, parseDirective } from '../source/zeek/header.ts';
 import { readZeekLog } from '../source/zeek/read.ts';
+import { ZeekJsonWriter } from '../source/zeek/json-writer.ts';
+import { canonicalKeys } from '../source/zeek/json-scan.ts';
 import { ZeekTsvWriter } from '../source/zeek/tsv-writer.ts';
 import { codecFor, type ZeekRecord } from '../source/zeek/values.ts';
 import { requireFixtures } from './helpers/fixtures.ts';
@@ -179,5 +181,46 @@ describe('reading a chunk of lines at a time', () => {
     let last: ZeekRecord | undefined;
     for await (const record of all) last = record;
     expect([last, all.stats]).toEqual([{ n: 7 }, { records: 5001, skipped: 1 }]);
+  });
+});
+
+describe('telling canonical JSON lines', () => {
+  const VALUES = ['0', '-0', '7', '-12', '0.5', '-0.5', '1.50', '1.0', '1e3', '1E-7', '0.000001', '0.0000001', '123456789012345', '1234567890123456', '12345678901234567890', '1521911721.013701', '1521911721.0137010', '0.30000000000000004', '0.3000000000000000444', '1e400', 'true', 'false', 'null', '"plain"', '"a\\"b"', '"back\\\\slash"', '"tab\\t"', '"\\/"', '"\\u00e9"', '"\\u0007"', '"é☃"', '"2024-03-24T17:15:21.000000Z"', '"2024-x"', '[]', '[1,2]', '[1, 2]', '["a",[3]]', '{"x":1}', '{}', ' 1'];
+  const KEYS = ['"ts"', '"uid"', '"id.orig_h"', '"1"', '"01"', '"__proto__"', '"ts"', '"a b"', '"\\n"'];
+
+  it('finds a line canonical only when JSON.stringify prints it back', () => {
+    let seed = 11;
+    const pick = <T>(list: T[]): T => list[(seed = (seed * 1103515245 + 12345) % 2147483648) % list.length] as T;
+    let sure = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const line = `{${Array.from({ length: 1 + (n % 5) }, () => `${pick(KEYS)}:${pick(VALUES)}`).join(',')}}`;
+      const bytes = Buffer.from(line);
+      const keys = canonicalKeys(bytes, 0, bytes.length);
+      let parsed: object;
+      try {
+        parsed = JSON.parse(line) as object;
+      } catch {
+        continue;
+      }
+      if (keys === -1 || Object.keys(parsed).length !== keys) continue;
+      sure++;
+      expect([line, JSON.stringify(parsed)]).toEqual([line, line]);
+    }
+    expect(sure).toBeGreaterThan(1000);
+  });
+
+  it('reads a JSON log with odd lines as it writes them back', async () => {
+    const lines = ['{"ts":1521911721.0137,"uid":"C1","n":[1,2]}', '{"ts":1.50,"uid":"C2"}', '{"ts":"2024-03-24T17:15:21.5Z","uid":"C3"}', '{"uid":"C4","uid":"C5"}', '{ "ts":1 }', '{"note":"\\u00e9\\/"}'];
+    const file = await log('odd.json', `${lines.join('\n')}\n`);
+    const out: string[] = [];
+    const writer = new ZeekJsonWriter({ write: (chunk: string) => out.push(chunk) });
+    const records: ZeekRecord[] = [];
+    for await (const entry of readZeekLog(file).entries()) {
+      writer.write(entry);
+      if (entry.kind === 'record') records.push(entry.record);
+    }
+    expect(records.map((record) => record.ts)).toEqual([1521911721.0137, 1.5, 1711300521.5, undefined, 1, undefined]);
+    expect(records[3]).toEqual({ uid: 'C5' });
+    expect(out.join('')).toBe(`${lines.slice(0, 3).join('\n')}\n{"uid":"C5"}\n{"ts":1}\n${lines[5]}\n`);
   });
 });

@@ -101,7 +101,9 @@ export class ZeekLogReader implements AsyncIterable<ZeekRecord> {
         const cut = whole.lastIndexOf(10) + 1;
         rest = cut < whole.length ? whole.subarray(cut) : undefined;
         if (cut === 0) continue;
-        this.#fill(whole.toString('utf8', 0, cut), entries);
+        const text = whole.toString('utf8', 0, cut);
+        // One character a byte (all ASCII, the usual case): readers may then look at the bytes of a line instead.
+        this.#fill(text, text.length === cut ? whole : undefined, entries);
         yield* this.#ready(false);
         if (this.#batch.error !== undefined) return;
       }
@@ -128,20 +130,20 @@ export class ZeekLogReader implements AsyncIterable<ZeekRecord> {
   }
 
   /** Reads the lines of `text` (whole lines, each ending with a newline) into batches, up to a line in error. */
-  #fill(text: string, entries: boolean): void {
+  #fill(text: string, bytes: Uint8Array | undefined, entries: boolean): void {
     let start = 0;
     for (let end = text.indexOf('\n'); end !== -1 && this.#batch.error === undefined; end = text.indexOf('\n', start)) {
-      this.#take(text, start, end, entries);
+      this.#take(text, bytes, start, end, entries);
       start = end + 1;
     }
   }
 
-  #take(text: string, start: number, end: number, entries: boolean): void {
+  #take(text: string, bytes: Uint8Array | undefined, start: number, end: number, entries: boolean): void {
     const line = ++this.#line;
     try {
       // Records, the bulk of a log, are read where they lie in the chunk; `#` lines and the first line go the long way.
       if (this.#lines !== undefined && text.charCodeAt(start) !== 35) {
-        const record = this.#lines.record(text, start, end, line);
+        const record = this.#lines.record(text, start, end, line, bytes);
         this.#batch.items.push(entries ? { kind: 'record', line, record } : record);
         return;
       }
