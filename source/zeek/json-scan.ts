@@ -56,18 +56,15 @@ function isShortEscape(code: number): boolean {
 }
 
 function stringEnd(bytes: Uint8Array, from: number, to: number, isKey: boolean): number {
-  // `"2024-03-24T…`: the reader turns ISO times into seconds.
-  if (isDigit(bytes[from] as number) && isDigit(bytes[from + 1] as number) && isDigit(bytes[from + 2] as number) && isDigit(bytes[from + 3] as number) && bytes[from + 4] === 0x2d) return -1;
-  let digitsOnly = true;
+  if (isDigit(bytes[from] as number)) {
+    // `"2024-03-24T…`: the reader turns ISO times into seconds.
+    if (isDigit(bytes[from + 1] as number) && isDigit(bytes[from + 2] as number) && isDigit(bytes[from + 3] as number) && bytes[from + 4] === 0x2d) return -1;
+    if (isKey && bytes[digitsEnd(bytes, from, to)] === 0x22) return -1;
+  }
   for (let i = from; i < to; i++) {
     const code = bytes[i] as number;
-    if (code === 0x22) return isKey && digitsOnly ? -1 : i + 1;
-    if (code === 0x5c) {
-      if (!isShortEscape(bytes[++i] as number)) return -1;
-      digitsOnly = false;
-    } else if (!isDigit(code)) {
-      digitsOnly = false;
-    }
+    if (code === 0x22) return i + 1;
+    if (code === 0x5c && !isShortEscape(bytes[++i] as number)) return -1;
   }
   return -1;
 }
