@@ -1,11 +1,10 @@
 import os from 'node:os';
-import { createLogger, type Logger } from '../log.ts';
+import type { Logger } from '../log.ts';
 import type { PassOptions } from '../pipeline/scan.ts';
-import { openSession, type BackendFactory, type Session } from '../pipeline/session.ts';
-import { onStopSignal } from '../pipeline/shutdown.ts';
+import type { BackendFactory, Session } from '../pipeline/session.ts';
 import type { Summary } from '../pipeline/summary.ts';
+import { FilePool } from '../pool/pool.ts';
 import type { Settings } from '../settings.ts';
-import type { FilePool } from '../pool/pool.ts';
 import { Progress } from './progress.ts';
 
 export interface PassContext {
@@ -24,15 +23,27 @@ export interface PassContext {
  */
 export async function runPass(
   settings: Settings,
-  options: { logLevel?: string | undefined; settleMs?: number; logger?: Logger; exitOnFailures?: boolean; backend?: BackendFactory; pool?: FilePool },
+  options: { logLevel?: string | undefined; settleMs?: number; logger?: Logger; exitOnFailures?: boolean; backend?: BackendFactory },
   pass: (context: PassContext) => Promise<Summary>,
 ): Promise<number> {
-  const logger = options.logger ?? createLogger(options.logLevel === undefined ? {} : { level: options.logLevel });
+  // The pool's workers boot while this thread loads the session's modules (pino, yaml, the pipeline), which is why
+  // they are imported here and not above: start-up is part of every pass's time.
+  const pool = new FilePool(settings.jobs);
+  let loaded;
+  try {
+    const [log, sessions, shutdown] = await Promise.all([import('../log.ts'), import('../pipeline/session.ts'), import('../pipeline/shutdown.ts')]);
+    const logger = options.logger ?? log.createLogger(options.logLevel === undefined ? {} : { level: options.logLevel });
+    loaded = { logger, openSession: sessions.openSession, onStopSignal: shutdown.onStopSignal };
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  const { logger, openSession, onStopSignal } = loaded;
   const session = await openSession(settings, {
     logger,
+    pool,
     ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
     ...(options.backend === undefined ? {} : { backend: options.backend }),
-    ...(options.pool === undefined ? {} : { pool: options.pool }),
   });
   const progress = new Progress();
   let resolveStop!: (signal: NodeJS.Signals) => void;

@@ -1,5 +1,6 @@
-import { FilePool } from '../../pool/pool.ts';
+import { scanPaths } from '../../pipeline/scan.ts';
 import { parse, requireExisting, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
+import { runPass } from '../run-pass.ts';
 
 export const help = `Usage: broapt scan [options] [PATH...]
 
@@ -32,8 +33,5 @@ export async function run(args: string[]): Promise<number> {
   const settings = settingsFrom(values);
   const paths = positionals.length > 0 ? positionals : [settings.dumpPath];
   requireExisting(paths, 'file or folder');
-  // The pool's workers boot while this thread loads the rest of the pipeline: start-up is part of every scan's time.
-  const pool = new FilePool(settings.jobs);
-  const [{ runPass }, { scanPaths }] = await Promise.all([import('../run-pass.ts'), import('../../pipeline/scan.ts')]);
-  return runPass(settings, { logLevel: values['log-level'], pool }, ({ session, passOptions }) => scanPaths(session, paths, passOptions));
+  return runPass(settings, { logLevel: values['log-level'] }, ({ session, passOptions }) => scanPaths(session, paths, passOptions));
 }
