@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
+import { UsageError } from './errors.ts';
 
 export type { Logger };
 
@@ -9,6 +10,9 @@ export type { Logger };
  */
 export function createLogger(options: { level?: string; pretty?: boolean } = {}): Logger {
   const level = options.level ?? process.env.BROAPT_LOG_LEVEL ?? 'info';
+  const levels = [...Object.keys(pino.levels.values), 'silent'];
+  // pino's own error for this is a stack trace about custom levels.
+  if (!levels.includes(level)) throw new UsageError(`log level ${JSON.stringify(level)} is not one of ${levels.join(', ')}: fix --log-level or BROAPT_LOG_LEVEL.`, 'E_LOG_LEVEL');
   const usePretty = options.pretty ?? process.stderr.isTTY === true;
   if (usePretty) {
     // Loaded only for a terminal: machines (and start-up time) do without it.

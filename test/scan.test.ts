@@ -165,6 +165,9 @@ application:
     const unknown = await runCli(['scan', '--frobnicate'], ws().env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown option '--frobnicate'.*\n.*broapt scan --help/);
+    const badLevel = await runCli(['scan', '--log-level', 'loud'], ws().env);
+    expect(badLevel.code).toBe(2);
+    expect(badLevel.stderr).toBe('broapt scan: log level "loud" is not one of trace, debug, info, warn, error, fatal, silent: fix --log-level or BROAPT_LOG_LEVEL.\n');
     const envBad = await runCli(['scan'], { ...ws().env, BROAPT_MAX_RETRY: '0' });
     expect(envBad.stderr).toContain('BROAPT_MAX_RETRY="0" is not valid');
     const missing = path.join(ws().dir, 'no-such-dump');
