@@ -4,7 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eicar, zipOf } from '../../source/demo/samples.ts';
-import { createArchiveApp, limitFindings, parseListing } from './archive.ts';
+import { analyzerApp } from '../lib/run-app.ts';
+import { createArchiveAnalyzer, limitFindings, parseListing } from './archive.ts';
+
+const createArchiveApp = (env: NodeJS.ProcessEnv) => analyzerApp(createArchiveAnalyzer(env));
 
 let dir: string;
 beforeAll(() => {

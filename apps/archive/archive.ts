@@ -12,8 +12,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeReport, type Finding } from '../lib/report.ts';
-import { runApp } from '../lib/run-app.ts';
+import type { Analysis, Analyzer, Sample } from '../lib/analyzer.ts';
+import type { Finding } from '../lib/report.ts';
+import { analyzerApp, runApp } from '../lib/run-app.ts';
 import { tool } from '../lib/tools.ts';
 
 export interface Member {
@@ -78,21 +79,33 @@ function regularFiles(dir: string, below = ''): string[] {
   });
 }
 
-export function createArchiveApp(env: NodeJS.ProcessEnv = process.env) {
+/** Containers 7-Zip unpacks, by their first bytes. */
+const MAGIC: Array<[number, Buffer]> = [
+  [0, Buffer.from('PK\x03\x04', 'latin1')],
+  [0, Buffer.from('PK\x05\x06', 'latin1')],
+  [0, Buffer.from([0x1f, 0x8b])],
+  [0, Buffer.from('7z\xbc\xaf\x27\x1c', 'latin1')],
+  [0, Buffer.from('BZh')],
+  [0, Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],
+  [0, Buffer.from('Rar!\x1a\x07', 'latin1')],
+  [257, Buffer.from('ustar')],
+];
+
+export function createArchiveAnalyzer(env: NodeJS.ProcessEnv = process.env): Analyzer {
   const sevenZip = env.SEVEN_ZIP || '7z';
   const limits = limitsFrom(env);
   return {
     name: 'archive',
-    /** The children folder is `$BROAPT_CHILDREN`: beside the report, which a warm request names per file. */
-    async analyse(file: string, _mime: string, report?: string) {
-      const size = fs.lstatSync(file).size;
+    accepts: (sample) => MAGIC.some(([at, magic]) => sample.bytes.subarray(at, at + magic.length).equals(magic)),
+    async analyse(sample: Sample): Promise<Analysis> {
+      const file = sample.path;
       const listing = await tool(sevenZip, ['l', '-slt', '-ba', '-p', '--', file]);
-      if (listing.code !== 0) return makeReport('archive', [{ rule: 'archive.unreadable', description: `7z cannot list it: ${(listing.stderr || listing.stdout).trim().split('\n').at(-1)}`, severity: 'low' }], {});
+      if (listing.code !== 0) return { findings: [{ rule: 'archive.unreadable', description: `7z cannot list it: ${(listing.stderr || listing.stdout).trim().split('\n').at(-1)}`, severity: 'low' }] };
       const members = parseListing(listing.stdout);
-      const findings = limitFindings(members, size, limits);
-      const details: Record<string, unknown> = { members: members.filter((m) => !m.folder).length, unpackedBytes: members.reduce((n, m) => n + (m.folder ? 0 : m.size), 0), children: [] };
-      const folder = report?.endsWith('.json') ? `${report.slice(0, -'.json'.length)}.children` : env.BROAPT_CHILDREN;
-      if (findings.length > 0 || folder === undefined || folder === '') return makeReport('archive', findings, details);
+      const findings = limitFindings(members, sample.size, limits);
+      const details: Record<string, unknown> = { members: members.filter((m) => !m.folder).length, unpackedBytes: members.reduce((n, m) => n + (m.folder ? 0 : m.size), 0) };
+      const folder = sample.childrenDir;
+      if (findings.length > 0 || folder === undefined || folder === '') return { findings, details };
       fs.mkdirSync(folder, { recursive: true });
       // -snl keeps links as links (never followed); RLIMIT_FSIZE stops a member that lies about its size.
       const blocks = Math.ceil(limits.memberBytes / 512) + 1;
@@ -102,12 +115,11 @@ export function createArchiveApp(env: NodeJS.ProcessEnv = process.env) {
       if (unpack.code !== 0 || total > limits.totalBytes) {
         fs.rmSync(folder, { recursive: true, force: true });
         findings.push({ rule: unpack.code === 0 ? 'archive.bomb.total-size' : 'archive.unpack-failed', description: unpack.code === 0 ? `unpacked ${total} bytes, more than ${limits.totalBytes}` : `7z stopped: ${(unpack.stderr || unpack.stdout).trim().split('\n').slice(-2).join(' ') || `exit ${unpack.code}`}`, severity: unpack.code === 0 ? 'medium' : 'low' });
-        return makeReport('archive', findings, details);
+        return { findings, details };
       }
-      details.children = names.map((name) => ({ path: name, member: name }));
-      return makeReport('archive', findings, details);
+      return { findings, details, children: names.map((name) => ({ path: name, member: name })) };
     },
   };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(createArchiveApp());
+if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(analyzerApp(createArchiveAnalyzer()));

@@ -4,9 +4,9 @@
  * the file only; never runs it.
  */
 import { fileURLToPath } from 'node:url';
-import { readFile } from '../lib/bytes.ts';
-import { makeReport, type Finding } from '../lib/report.ts';
-import { runApp } from '../lib/run-app.ts';
+import type { Analyzer } from '../lib/analyzer.ts';
+import type { Finding } from '../lib/report.ts';
+import { analyzerApp, runApp } from '../lib/run-app.ts';
 
 export interface ElfInfo {
   bits: 32 | 64;
@@ -123,13 +123,14 @@ export function elfFindings(info: ElfInfo): Finding[] {
   return findings;
 }
 
-export const elfApp = {
+export const elfAnalyzer: Analyzer = {
   name: 'elf',
-  async analyse(file: string) {
-    const info = parseElf(readFile(file));
-    if (info === undefined) return makeReport('elf', [{ rule: 'elf.malformed', description: 'not a parseable ELF file', severity: 'low' }], {});
-    return makeReport('elf', elfFindings(info), { ...info, imports: info.imports.slice(0, 200), importCount: info.imports.length });
+  accepts: (sample) => sample.bytes.length >= 52 && sample.bytes.readUInt32BE(0) === 0x7f454c46,
+  analyse(sample) {
+    const info = parseElf(sample.bytes);
+    if (info === undefined) return { findings: [{ rule: 'elf.malformed', description: 'not a parseable ELF file', severity: 'low' }] };
+    return { findings: elfFindings(info), details: { ...info, imports: info.imports.slice(0, 200), importCount: info.imports.length } };
   },
 };
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(elfApp);
+if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(analyzerApp(elfAnalyzer));

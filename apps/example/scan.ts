@@ -8,17 +8,18 @@
  *   YARA, YARAC, CLAMSCAN  the tools [yara, yarac, clamscan from PATH]
  */
 import { fileURLToPath } from 'node:url';
-import { digestFile, readHead } from '../lib/bytes.ts';
-import { makeReport, type Finding } from '../lib/report.ts';
-import { runApp } from '../lib/run-app.ts';
-import { pathList, tool } from '../lib/tools.ts';
+import type { Analyzer, Sample } from '../lib/analyzer.ts';
+import { entropyOfBytes } from '../lib/bytes.ts';
+import type { Finding } from '../lib/report.ts';
+import { analyzerApp, runApp, type AppMain } from '../lib/run-app.ts';
+import { pathList } from '../lib/tools.ts';
 import { ClamAv } from './clamav.ts';
 import { Yara } from './yara.ts';
 
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
 /** Real types that are programs: delivered under any other type, they are hiding. */
-const EXECUTABLE = new Set([
+export const EXECUTABLE = new Set([
   'application/x-dosexec',
   'application/vnd.microsoft.portable-executable',
   'application/x-msdownload',
@@ -32,17 +33,6 @@ const EXECUTABLE = new Set([
 /** Compressed or encrypted content is expected to look random. */
 const DENSE = /zip|gzip|bzip|xz|7z|rar|compressed|jpeg|png|gif|webp|mp4|mpeg|ogg|pdf|font|woff|x-rpm|java-archive|octet-stream|openxmlformats|opendocument|vnd\.ms-cab/;
 
-/**
- * The real MIME type by libmagic, as Zeek's own signatures name types (file-type
- * would take 0.2 s to load per file). `file` reads the head on stdin: it never
- * opens the path, which could be a planted link.
- */
-export async function realMimeOf(file: string): Promise<string> {
-  const result = await tool('file', ['--brief', '--mime-type', '-'], { input: readHead(file, 1 << 20), timeoutMs: 10_000 });
-  const mime = result.stdout.trim().toLowerCase();
-  return result.code === 0 && /^[a-z0-9][\w.+-]*\/[\w.+-]+$/.test(mime) ? mime : 'application/octet-stream';
-}
-
 export function mimeFindings(claimed: string, real: string): Finding[] {
   if (claimed === '' || claimed === real) return [];
   if (EXECUTABLE.has(real) && !EXECUTABLE.has(claimed)) {
@@ -51,7 +41,15 @@ export function mimeFindings(claimed: string, real: string): Finding[] {
   return [{ rule: 'mime.mismatch', description: `content is ${real}, Zeek said ${claimed}`, severity: 'info' }];
 }
 
-export function createScanner(env: NodeJS.ProcessEnv = process.env) {
+export interface GenericAnalyzer extends Analyzer {
+  /** Compiles the rules once, before the first file. */
+  prepare(): Promise<void>;
+  /** Problems that make the scan unusable (rules that do not compile, databases that do not load). */
+  check(): Promise<string[]>;
+}
+
+/** The generic scan every file gets: MIME against content, YARA, ClamAV, entropy. */
+export function createGenericAnalyzer(env: NodeJS.ProcessEnv = process.env): GenericAnalyzer {
   const rules = pathList(env.SCAN_YARA_RULES, [here('rules')]);
   const databases = pathList(env.SCAN_CLAMAV_DB, [here('clamav/broapt.hdb'), here('clamav/broapt.ndb')]);
   const yara = rules.length === 0 ? undefined : new Yara({ rules, compiled: env.SCAN_YARA_COMPILED || undefined, cacheDir: env.XDG_CACHE_HOME, mode: env.SCAN_YARA_MODE === 'source' ? 'source' : 'compiled', yara: env.YARA || 'yara', yarac: env.YARAC || 'yarac' });
@@ -59,6 +57,7 @@ export function createScanner(env: NodeJS.ProcessEnv = process.env) {
 
   return {
     name: 'scan',
+    accepts: () => true,
     async prepare() {
       if (yara && env.SCAN_YARA_MODE !== 'source') await yara.compile();
     },
@@ -69,17 +68,23 @@ export function createScanner(env: NodeJS.ProcessEnv = process.env) {
       if (clamProblem) problems.push(clamProblem);
       return problems;
     },
-    async analyse(file: string, claimed: string) {
-      const digest = digestFile(file);
-      const realMime = await realMimeOf(file);
+    async analyse(sample: Sample) {
+      const file = sample.path;
       const [yaraFindings, clamFindings] = await Promise.all([yara ? yara.scan(file) : [], clam ? clam.scan([file]).then((found) => found.get(file)!) : []]);
-      const findings = [...mimeFindings(claimed.toLowerCase(), realMime), ...yaraFindings, ...clamFindings];
-      if (digest.entropy > 7.2 && !DENSE.test(realMime)) {
-        findings.push({ rule: 'entropy.high', description: `entropy ${digest.entropy} bits/byte in a ${realMime} file: packed or encrypted content`, severity: 'low' });
+      const findings = [...mimeFindings(sample.mime, sample.realMime), ...yaraFindings, ...clamFindings];
+      const entropy = Number(entropyOfBytes(sample.bytes).toFixed(4));
+      if (entropy > 7.2 && !DENSE.test(sample.realMime)) {
+        findings.push({ rule: 'entropy.high', description: `entropy ${entropy} bits/byte in a ${sample.realMime} file: packed or encrypted content`, severity: 'low' });
       }
-      return makeReport('scan', findings, { ...digest, realMime, zeekMime: claimed, yara: yara !== undefined, clamav: clam !== undefined });
+      return { findings, details: { size: sample.size, ...sample.hashes, entropy, realMime: sample.realMime, zeekMime: sample.mime, yara: yara !== undefined, clamav: clam !== undefined } };
     },
   };
+}
+
+/** The generic scan as an app of its own: `node scan.ts FILE`, warm or `--check`. */
+export function createScanner(env: NodeJS.ProcessEnv = process.env): AppMain & Pick<GenericAnalyzer, 'prepare' | 'check'> {
+  const generic = createGenericAnalyzer(env);
+  return { ...analyzerApp(generic), prepare: () => generic.prepare(), check: () => generic.check() };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(createScanner());

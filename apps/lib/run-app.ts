@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import type { Report } from './report.ts';
+import type { Analyzer } from './analyzer.ts';
+import { makeReport, type Report } from './report.ts';
+import { loadSample } from './sample.ts';
 
 /** Analyses one file; `mime` is the type broapt matched (Zeek's, from the name); `report` is the file's `$BROAPT_REPORT`, if any. */
 export type Analyse = (file: string, mime: string, report?: string) => Promise<Report>;
@@ -12,6 +14,24 @@ export interface AppMain {
   check?: () => Promise<string[]>;
   /** Work done once before the first file (compile rules); warm mode pays it once per process. */
   prepare?: () => Promise<void>;
+}
+
+/** Where unpacked members go: beside the report (warm requests name one per file), else `$BROAPT_CHILDREN`. */
+export function childrenDirOf(report: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (report?.endsWith('.json')) return `${report.slice(0, -'.json'.length)}.children`;
+  return env.BROAPT_CHILDREN || undefined;
+}
+
+/** One analyzer as an app of its own: the file is read and hashed, then handed to the analyzer. */
+export function analyzerApp(analyzer: Analyzer): AppMain {
+  return {
+    name: analyzer.name,
+    async analyse(file, mime, report) {
+      const sample = await loadSample(file, { mime, childrenDir: childrenDirOf(report) });
+      const analysis = await analyzer.analyse(sample);
+      return makeReport(analyzer.name, analysis.findings, { ...analysis.details, ...(analysis.children ? { children: analysis.children } : {}) });
+    },
+  };
 }
 
 /**

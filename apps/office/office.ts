@@ -4,9 +4,9 @@
  * keywords, and remote templates. Reads the file only.
  */
 import { fileURLToPath } from 'node:url';
-import { readFile } from '../lib/bytes.ts';
-import { makeReport, type Finding } from '../lib/report.ts';
-import { runApp } from '../lib/run-app.ts';
+import type { Analyzer } from '../lib/analyzer.ts';
+import type { Finding } from '../lib/report.ts';
+import { analyzerApp, runApp } from '../lib/run-app.ts';
 import { isOle, readOle, vbaSources } from './ole.ts';
 import { zipMembers, zipRead } from './zip.ts';
 
@@ -73,13 +73,14 @@ export function officeFindings(facts: OfficeFacts): Finding[] {
   return findings;
 }
 
-export const officeApp = {
+export const officeAnalyzer: Analyzer = {
   name: 'office',
-  async analyse(file: string) {
-    const facts = officeFacts(readFile(file));
+  accepts: (sample) => isOle(sample.bytes) || (sample.bytes.readUInt32BE(0) === 0x504b0304 && /officedocument|ms-|msword|openxml/.test(`${sample.mime} ${sample.realMime}`)),
+  analyse(sample) {
+    const facts = officeFacts(sample.bytes);
     const { sources, ...rest } = facts;
-    return makeReport('office', officeFindings(facts), { ...rest, macroSourceBytes: sources.reduce((n, s) => n + s.length, 0) });
+    return { findings: officeFindings(facts), details: { ...rest, macroSourceBytes: sources.reduce((n, s) => n + s.length, 0) } };
   },
 };
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(officeApp);
+if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(analyzerApp(officeAnalyzer));

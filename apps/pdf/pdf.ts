@@ -5,9 +5,9 @@
  * decoded and counted as obfuscation.
  */
 import { fileURLToPath } from 'node:url';
-import { readFile } from '../lib/bytes.ts';
-import { makeReport, type Finding } from '../lib/report.ts';
-import { runApp } from '../lib/run-app.ts';
+import type { Analyzer } from '../lib/analyzer.ts';
+import type { Finding } from '../lib/report.ts';
+import { analyzerApp, runApp } from '../lib/run-app.ts';
 
 export const KEYWORDS = ['obj', 'endobj', 'stream', 'endstream', 'xref', 'trailer', 'startxref', '/Page', '/Encrypt', '/ObjStm', '/JS', '/JavaScript', '/AA', '/OpenAction', '/AcroForm', '/JBIG2Decode', '/RichMedia', '/Launch', '/EmbeddedFile', '/XFA', '/URI', '/SubmitForm', '/GoToR'] as const;
 
@@ -69,12 +69,14 @@ export function pdfFindings({ header, counts, obfuscated }: PdfCounts): Finding[
   return findings;
 }
 
-export const pdfApp = {
+export const pdfAnalyzer: Analyzer = {
   name: 'pdf',
-  async analyse(file: string) {
-    const result = countPdf(readFile(file));
-    return makeReport('pdf', pdfFindings(result), { ...result });
+  // Readers take a PDF whose header lies anywhere in the first KiB, so polyglots start with something else.
+  accepts: (sample) => sample.bytes.subarray(0, 1024).includes('%PDF-') || /pdf/.test(`${sample.mime} ${sample.realMime}`),
+  analyse(sample) {
+    const result = countPdf(sample.bytes);
+    return { findings: pdfFindings(result), details: { ...result } };
   },
 };
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(pdfApp);
+if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(analyzerApp(pdfAnalyzer));

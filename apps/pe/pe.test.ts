@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildPe } from './fixture.ts';
-import { parsePe, peApp, peFindings } from './pe.ts';
+import { analyzerApp } from '../lib/run-app.ts';
+import { parsePe, peAnalyzer, peFindings } from './pe.ts';
 
 const rules = (bytes: Buffer) => peFindings(parsePe(bytes)!, 1_700_000_000).map((f) => f.rule);
 
@@ -23,7 +24,7 @@ describe('PE app', () => {
   });
 
   it("finds UPX in Debian's clamav-testfiles and reports a non-PE as malformed", async () => {
-    const upx = await peApp.analyse('/usr/share/clamav-testfiles/clam-upx.exe');
+    const upx = await analyzerApp(peAnalyzer).analyse('/usr/share/clamav-testfiles/clam-upx.exe', '');
     expect(upx).toMatchObject({ verdict: 'suspicious', findings: [{ rule: 'pe.packer.upx' }] });
     expect(parsePe(fs.readFileSync('/usr/bin/true'))).toBeUndefined();
     expect(parsePe(Buffer.from('MZ'))).toBeUndefined();

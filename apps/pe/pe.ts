@@ -4,9 +4,10 @@
  * compile-time anomalies. Reads the file only; never runs it.
  */
 import { fileURLToPath } from 'node:url';
-import { entropyOfBytes, readFile } from '../lib/bytes.ts';
-import { makeReport, type Finding } from '../lib/report.ts';
-import { runApp } from '../lib/run-app.ts';
+import type { Analyzer } from '../lib/analyzer.ts';
+import { entropyOfBytes } from '../lib/bytes.ts';
+import type { Finding } from '../lib/report.ts';
+import { analyzerApp, runApp } from '../lib/run-app.ts';
 
 export interface Section {
   name: string;
@@ -149,13 +150,14 @@ export function peFindings(info: PeInfo, now = Date.now() / 1000): Finding[] {
   return findings;
 }
 
-export const peApp = {
+export const peAnalyzer: Analyzer = {
   name: 'pe',
-  async analyse(file: string) {
-    const info = parsePe(readFile(file));
-    if (info === undefined) return makeReport('pe', [{ rule: 'pe.malformed', description: 'not a parseable PE file', severity: 'low' }], {});
-    return makeReport('pe', peFindings(info), { ...info, timestamp: new Date(info.timestamp * 1000).toISOString(), imports: Object.fromEntries(Object.entries(info.imports).map(([dll, names]) => [dll, names.length])) });
+  accepts: (sample) => sample.bytes.length >= 0x40 && sample.bytes.readUInt16LE(0) === 0x5a4d,
+  analyse(sample) {
+    const info = parsePe(sample.bytes);
+    if (info === undefined) return { findings: [{ rule: 'pe.malformed', description: 'not a parseable PE file', severity: 'low' }] };
+    return { findings: peFindings(info), details: { ...info, timestamp: new Date(info.timestamp * 1000).toISOString(), imports: Object.fromEntries(Object.entries(info.imports).map(([dll, names]) => [dll, names.length])) } };
   },
 };
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(peApp);
+if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(analyzerApp(peAnalyzer));

@@ -5,9 +5,10 @@
  * never runs it.
  */
 import { fileURLToPath } from 'node:url';
-import { entropyOfBytes, readFile } from '../lib/bytes.ts';
-import { makeReport, type Finding } from '../lib/report.ts';
-import { runApp } from '../lib/run-app.ts';
+import type { Analyzer } from '../lib/analyzer.ts';
+import { entropyOfBytes } from '../lib/bytes.ts';
+import type { Finding } from '../lib/report.ts';
+import { analyzerApp, runApp } from '../lib/run-app.ts';
 
 const CALLS: Record<string, RegExp> = {
   eval: /\beval\s*\(/g,
@@ -72,12 +73,13 @@ export function webFindings(facts: WebFacts): Finding[] {
   return findings;
 }
 
-export const webApp = {
+export const webAnalyzer: Analyzer = {
   name: 'web',
-  async analyse(file: string) {
-    const facts = webFacts(readFile(file));
-    return makeReport('web', webFindings(facts), { ...facts });
+  accepts: (sample) => /javascript|ecmascript|html/.test(`${sample.mime} ${sample.realMime}`),
+  analyse(sample) {
+    const facts = webFacts(sample.bytes);
+    return { findings: webFindings(facts), details: { ...facts } };
   },
 };
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(webApp);
+if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(analyzerApp(webAnalyzer));
