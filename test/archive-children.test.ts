@@ -24,9 +24,13 @@ describe('members of archives as child entries', () => {
     const innerFuid = childFuid('F00000000000000001', 'docs/inner.zip');
     const byFuid = new Map(records.map((r) => [r.fuid, r]));
     expect(byFuid.get('F00000000000000001')).toMatchObject({ path: outer, app: 'application/zip', verdict: 'malicious' });
+    // Each container names its malicious member, so the outer record alone tells the analyst where the malware is.
+    const memberFindings = (fuid: string) => (byFuid.get(fuid)!.findings as Array<{ rule: string; description: string }>).filter((f) => f.rule === 'archive.member.malicious').map((f) => f.description);
+    expect(memberFindings('F00000000000000001')).toEqual([expect.stringMatching(/^member "docs\/inner\.zip" is malicious: .*archive\.member\.malicious/)]);
+    expect(memberFindings(childFuid('F00000000000000001', 'docs/inner.zip'))).toEqual([expect.stringMatching(/^member "eicar\.com" is malicious: yara\.eicar_test_file/)]);
     expect(byFuid.get(innerFuid)).toMatchObject({ parentFuid: 'F00000000000000001', archivePath: 'docs/inner.zip', protocol: 'HTTP', pcap: 'mail-day', mime: 'application/zip', app: 'application/zip' });
     const leaf = byFuid.get(childFuid(innerFuid, 'eicar.com'))!;
-    expect(leaf).toMatchObject({ parentFuid: innerFuid, archivePath: 'eicar.com', verdict: 'malicious', app: 'example' });
+    expect(leaf).toMatchObject({ parentFuid: innerFuid, archivePath: 'eicar.com', verdict: 'malicious', app: 'text/plain' });
     expect((leaf.findings as Array<{ rule: string }>).map((f) => f.rule)).toContain('yara.eicar_test_file');
     // broapt.log carries parent_fuid, as Zeek's files.log does.
     const rows = [];
@@ -47,5 +51,15 @@ describe('members of archives as child entries', () => {
     const last = records.find((r) => (r.findings as Array<{ rule: string }>).some((f) => f.rule === 'archive.depth-limit'))!;
     expect(last).toMatchObject({ verdict: 'malicious' });
     expect((last.findings as Array<{ rule: string; app: string }>).find((f) => f.rule === 'archive.depth-limit')).toMatchObject({ app: 'broapt', severity: 'medium' });
+  });
+
+  it('takes a member named like a BroAPT file by its content, not by the name its archive gave it', async () => {
+    const liar = 'HTTP-FAAAAAAAAAAAAAAAAA.trap.application.gzip.gz';
+    await ws().addFile(broaptName(3, 'application/zip', 'zip'), zipOf([[liar, eicar()]]));
+    const result = await runCli(['scan'], shipped());
+    expect(result.code).toBe(0);
+    const member = (await ws().records()).find((r) => r.archivePath === liar)!;
+    expect(member).toMatchObject({ mime: 'text/plain', protocol: 'HTTP', verdict: 'malicious' });
+    expect(member.fuid).toBe(childFuid('F00000000000000003', liar));
   });
 });

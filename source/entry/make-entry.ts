@@ -10,13 +10,15 @@ const DERIVED_FUID_DIGITS = 17;
 
 /**
  * Describes the file at an absolute path. BroAPT names carry their MIME, so those
- * are not read at all; every other file is sniffed.
+ * are not read at all; every other file is sniffed. `sniff` takes the name as
+ * no BroAPT name whatever it looks like: an archive member's name is the
+ * archive author's choice, not Zeek's.
  */
-export async function makeEntry(filePath: string): Promise<Entry> {
+export async function makeEntry(filePath: string, options: { sniff?: boolean } = {}): Promise<Entry> {
   // The derived fuid hashes the path, so a relative one would change with the cwd.
   if (!path.isAbsolute(filePath)) throw new Error(`makeEntry needs an absolute path, got ${JSON.stringify(filePath)}`);
   const basename = path.basename(filePath);
-  const parsed = parseName(basename);
+  const parsed = options.sniff ? undefined : parseName(basename);
   if (parsed) {
     const { scheme, fuid, protocol, pcap, extension } = parsed;
     const mime = parsed.mime ?? mimeOf(await sniffMime(filePath));

@@ -13,6 +13,7 @@ import type { Task } from '../pool/task.ts';
 import { logFolderOf } from '../runner/api-logs.ts';
 import { Runners, type Prepared } from '../runner/select.ts';
 import { childFuid, childrenOf, MAX_CHILD_DEPTH, type ChildOrigin } from '../report/children.ts';
+import { foldMembers } from '../report/members.ts';
 import { mergeReports, type Merged } from '../report/merge.ts';
 import { worstVerdict } from '../report/report.ts';
 import type { ReportLogs } from '../report/logs.ts';
@@ -68,6 +69,10 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   /** Files queued or running, with whoever awaits their outcome. */
   readonly #known = new Map<string, Array<(record: FileRecord | undefined) => void>>();
   #active = 0;
+  /** Running files that wait for their members' records: they hold no pool slot meanwhile, so nesting cannot starve the pool. */
+  #parked = 0;
+  /** Containers being analysed → the members they queued, whose verdicts fold into theirs. */
+  readonly #members = new Map<string, string[]>();
   #accepting = true;
   #idle: Array<() => void> = [];
   /** Files unpacked from an archive, queued or running, with where they came from. */
@@ -96,9 +101,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
    */
   process(file: string): Promise<FileRecord | undefined> {
     this.submit(file);
-    const waiters = this.#known.get(file);
-    if (!waiters) return Promise.resolve(undefined);
-    return new Promise((resolve) => waiters.push(resolve));
+    return this.#outcomeOf(file);
   }
 
   get #waiting(): number {
@@ -133,7 +136,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   }
 
   #pump(): void {
-    while (this.#active < this.#o.settings.jobs * IN_FLIGHT_PER_JOB && this.#waiting > 0) {
+    while (this.#active - this.#parked < this.#o.settings.jobs * IN_FLIGHT_PER_JOB && this.#waiting > 0) {
       const file = this.#queue[this.#head++]!;
       if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
         this.#queue = this.#queue.slice(this.#head);
@@ -181,9 +184,10 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     }
     let entry: Entry;
     try {
-      entry = await makeEntry(file);
-      // A member of an archive: its identity derives from the archive's, as Zeek's own parent_fuid does.
+      // A member of an archive: its identity derives from the archive's, as Zeek's own parent_fuid does,
+      // and its name is the archive's word, never a BroAPT name to trust.
       const origin = this.#children.get(file);
+      entry = await makeEntry(file, { sniff: origin !== undefined });
       if (origin !== undefined) entry = { ...entry, fuid: origin.fuid, protocol: origin.protocol, pcap: origin.pcap };
     } catch (error) {
       return this.#finish(started, failedRead(file, error, 'cannot read the file'));
@@ -197,7 +201,25 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       analysed = failedRead(file, error, 'internal error while analysing the file, please report it');
     }
     // Given back by a stop before it started: the next run takes it.
-    return analysed === undefined ? undefined : this.#finish(started, analysed);
+    if (analysed === undefined) return undefined;
+    const members = this.#members.get(file);
+    this.#members.delete(file);
+    if (members !== undefined && analysed.status === 'done') {
+      this.#parked++;
+      this.#pump();
+      try {
+        foldMembers(analysed, await Promise.all(members.map((member) => this.#outcomeOf(member))));
+      } finally {
+        this.#parked--;
+      }
+    }
+    return this.#finish(started, analysed);
+  }
+
+  /** The record a queued or running file ends with (undefined when it is given back or skipped). */
+  #outcomeOf(file: string): Promise<FileRecord | undefined> {
+    const waiters = this.#known.get(file);
+    return waiters === undefined ? Promise.resolve(undefined) : new Promise((resolve) => waiters.push(resolve));
   }
 
   async #analyse(entry: Entry): Promise<Omit<FileRecord, 'time' | 'durationMs'> | undefined> {
@@ -269,13 +291,16 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       merged.score = Math.max(merged.score, 50);
       return;
     }
-    let adopted = 0;
+    const adopted: string[] = [];
     for (const child of children) {
       this.#children.set(child.path, { fuid: childFuid(entry.fuid, child.member), parentFuid: entry.fuid, protocol: entry.protocol, pcap: entry.pcap, member: child.member, depth });
-      if (this.submit(child.path)) adopted++;
+      if (this.submit(child.path)) adopted.push(child.path);
       else this.#children.delete(child.path);
     }
-    if (adopted > 0) this.emit('adopt', adopted);
+    if (adopted.length > 0) {
+      this.#members.set(entry.path, adopted);
+      this.emit('adopt', adopted.length);
+    }
   }
 
   #finish(started: number, partial: Omit<FileRecord, 'time' | 'durationMs'>): FileRecord {
