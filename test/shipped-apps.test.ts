@@ -12,43 +12,41 @@ import { broaptName, problems, runCli, useWorkspace } from './helpers/workspace.
 
 const ws = useWorkspace();
 
-const SCAN = '"$NODE" ../example/scan.ts';
-
-/** File type → the app the shipped api.yml picks: key, how it matched, folder, the commands' scripts (the generic scan) and report. */
-const ASSIGNMENTS: Array<[mime: string, key: string, matchedBy: string, folder: string, report: string]> = [
-  ['application/x-dosexec', 'application/x-dosexec', 'exact', 'pe', '"$NODE" pe.ts'],
-  ['application/vnd.microsoft.portable-executable', 'application/vnd.microsoft.portable-executable', 'exact', 'pe', '"$NODE" pe.ts'],
-  ['application/x-msdownload', 'application/x-msdownload', 'exact', 'pe', '"$NODE" pe.ts'],
-  ['application/x-executable', 'application/x-executable', 'exact', 'elf', '"$NODE" elf.ts'],
-  ['application/x-sharedlib', 'application/x-sharedlib', 'exact', 'elf', '"$NODE" elf.ts'],
-  ['application/x-pie-executable', 'application/x-pie-executable', 'exact', 'elf', '"$NODE" elf.ts'],
-  ['application/pdf', 'application/pdf', 'exact', 'pdf', '"$NODE" pdf.ts'],
-  ['application/msword', 'application/msword', 'exact', 'office', '"$NODE" office.ts'],
-  ['application/vnd.ms-excel', 'application/vnd.ms-excel', 'exact', 'office', '"$NODE" office.ts'],
-  ['application/vnd.ms-powerpoint', 'application/vnd.ms-powerpoint', 'exact', 'office', '"$NODE" office.ts'],
-  ['application/vnd.ms-office', 'application/vnd.ms-office*', 'glob', 'office', '"$NODE" office.ts'],
-  ['application/vnd.ms-excel.sheet.macroenabled.12', 'application/vnd.ms-excel.*', 'glob', 'office', '"$NODE" office.ts'],
-  ['application/vnd.ms-word.document.macroenabled.12', 'application/vnd.ms-word*', 'glob', 'office', '"$NODE" office.ts'],
-  ['application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.openxmlformats-officedocument.*', 'glob', 'office', '"$NODE" office.ts'],
-  ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.openxmlformats-officedocument.*', 'glob', 'office', '"$NODE" office.ts'],
-  ['application/x-cfb', 'application/x-cfb', 'exact', 'office', '"$NODE" office.ts'],
-  ['application/javascript', 'application/javascript', 'exact', 'web', '"$NODE" web.ts'],
-  ['text/javascript', 'text/javascript', 'exact', 'web', '"$NODE" web.ts'],
-  ['text/html', 'text/html', 'exact', 'web', '"$NODE" web.ts'],
-  ['application/zip', 'application/zip', 'exact', 'archive', '"$NODE" archive.ts'],
-  ['application/gzip', 'application/gzip', 'exact', 'archive', '"$NODE" archive.ts'],
-  ['application/x-7z-compressed', 'application/x-7z-compressed', 'exact', 'archive', '"$NODE" archive.ts'],
-  ['application/x-tar', 'application/x-tar', 'exact', 'archive', '"$NODE" archive.ts'],
-  ['application/x-bzip2', 'application/x-bzip2', 'exact', 'archive', '"$NODE" archive.ts'],
-  ['application/java-archive', 'example', 'default', 'example', '"$NODE" scan.ts'],
-  ['text/plain', 'example', 'default', 'example', '"$NODE" scan.ts'],
-  ['image/gif', 'example', 'default', 'example', '"$NODE" scan.ts'],
-  ['application/octet-stream', 'example', 'default', 'example', '"$NODE" scan.ts'],
+/** File type → the api.yml key the shipped api.yml picks and how it matched; every key runs the one shipped analyzer. */
+const ASSIGNMENTS: Array<[mime: string, key: string, matchedBy: string]> = [
+  ['application/x-dosexec', 'application/x-dosexec', 'exact'],
+  ['application/vnd.microsoft.portable-executable', 'application/vnd.microsoft.portable-executable', 'exact'],
+  ['application/x-msdownload', 'application/x-msdownload', 'exact'],
+  ['application/x-executable', 'application/x-executable', 'exact'],
+  ['application/x-sharedlib', 'application/x-sharedlib', 'exact'],
+  ['application/x-pie-executable', 'application/x-pie-executable', 'exact'],
+  ['application/pdf', 'application/pdf', 'exact'],
+  ['application/msword', 'application/msword', 'exact'],
+  ['application/vnd.ms-excel', 'application/vnd.ms-excel', 'exact'],
+  ['application/vnd.ms-powerpoint', 'application/vnd.ms-powerpoint', 'exact'],
+  ['application/vnd.ms-office', 'application/vnd.ms-office*', 'glob'],
+  ['application/vnd.ms-excel.sheet.macroenabled.12', 'application/vnd.ms-excel.*', 'glob'],
+  ['application/vnd.ms-word.document.macroenabled.12', 'application/vnd.ms-word*', 'glob'],
+  ['application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.openxmlformats-officedocument.*', 'glob'],
+  ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.openxmlformats-officedocument.*', 'glob'],
+  ['application/x-cfb', 'application/x-cfb', 'exact'],
+  ['application/javascript', 'application/javascript', 'exact'],
+  ['text/javascript', 'text/javascript', 'exact'],
+  ['text/html', 'text/html', 'exact'],
+  ['application/zip', 'application/zip', 'exact'],
+  ['application/gzip', 'application/gzip', 'exact'],
+  ['application/x-7z-compressed', 'application/x-7z-compressed', 'exact'],
+  ['application/x-tar', 'application/x-tar', 'exact'],
+  ['application/x-bzip2', 'application/x-bzip2', 'exact'],
+  ['application/java-archive', 'application/java-archive', 'exact'],
+  ['text/plain', 'text/plain', 'exact'],
+  ['image/gif', 'example', 'default'],
+  ['application/octet-stream', 'example', 'default'],
 ];
 
 /** Real files (the shared fixtures, under their own names: MIME from content) → the app the shipped api.yml gives them, as Strelka's scanner-assignment test does. */
 const FILE_ASSIGNMENTS: Array<[file: string, mime: string, app: string]> = [
-  ['eicar/eicar.txt', 'text/plain', 'example'],
+  ['eicar/eicar.txt', 'text/plain', 'text/plain'],
   ['file-type/fixture.bz2', 'application/x-bzip2', 'application/x-bzip2'],
   ['file-type/fixture.class', 'application/java-vm', 'example'],
   ['file-type/fixture.png', 'image/png', 'example'],
@@ -85,29 +83,29 @@ describe('the shipped apps/api.yml', () => {
     expect(table).toEqual(FILE_ASSIGNMENTS);
   });
 
-  it('assigns each file type its app, with the generic scan before every type-specific report', async () => {
+  it('assigns each file type a key, and every key runs the one warm shipped analyzer', async () => {
     const config = await loadApiConfig(SHIPPED_API_ROOT, { defaultTimeoutMs: 1000 });
     expect(await missingWorkdirs(config)).toEqual([]);
-    const table = ASSIGNMENTS.map(([mime]) => {
-      const { app, reason, workdir } = matchApp(config, mimeOf(mime));
-      return [mime, app.key, reason, path.relative(SHIPPED_API_ROOT, workdir), app.report] as const;
-    });
-    expect(table).toEqual(ASSIGNMENTS);
-    for (const app of config.apps) expect(app.scripts).toEqual([SCAN]);
-    expect(new Set(config.apps.filter((app) => app.workdir.endsWith('/office')).map((app) => app.shared))).toEqual(new Set(['office']));
-    expect(config.example).toMatchObject({ scripts: [], check: ['"$NODE" scan.ts --check'] });
+    expect(ASSIGNMENTS.map(([mime]) => {
+      const { app, reason } = matchApp(config, mimeOf(mime));
+      return [mime, app.key, reason];
+    })).toEqual(ASSIGNMENTS);
+    for (const app of [config.example, ...config.apps]) {
+      expect(app).toMatchObject({ scripts: [], report: '"$NODE" analyse.ts', warm: true, check: ['"$NODE" analyse.ts --check'] });
+      expect(path.relative(SHIPPED_API_ROOT, app.workdir)).toBe('shipped');
+    }
     expect(config.example.environ.NODE).toBe(process.execPath);
   });
 
-  it('runs the generic scan on a file no type app takes, and records its verdict', async () => {
+  it('runs the generic scan on a file no type analyzer takes, and records its verdict', async () => {
     const env = { ...ws().env, BROAPT_API_ROOT: '', XDG_CACHE_HOME: path.join(ws().dir, 'cache') };
     const file = await ws().addFile(broaptName(1, 'text/plain', 'txt'), eicar());
     const result = await runCli(['scan', '--jobs', '1'], env);
     expect(problems(result.stderr)).toBe('');
     expect(result.code).toBe(0);
     const [record] = await ws().records();
-    expect(record).toMatchObject({ path: file, app: 'example', verdict: 'malicious', score: 80, realMime: 'text/plain', sha256: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f' });
-    expect((record!.findings as Array<{ rule: string; app: string }>).map((f) => `${f.app}:${f.rule}`)).toEqual(['scan:yara.eicar_test_file', 'scan:clamav.Broapt.Test.EICAR.UNOFFICIAL']);
+    expect(record).toMatchObject({ path: file, app: 'text/plain', verdict: 'malicious', score: 80, realMime: 'text/plain', sha256: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f' });
+    expect((record!.findings as Array<{ rule: string; app: string }>).map((f) => `${f.app}:${f.rule}`)).toEqual(['broapt:yara.eicar_test_file', 'broapt:clamav.Broapt.Test.EICAR.UNOFFICIAL']);
     expect(await fs.readFile(path.join(ws().logs, 'broapt.log'), 'utf8')).toContain('\tmalicious\t80\tyara.eicar_test_file,clamav.Broapt.Test.EICAR.UNOFFICIAL\t');
   });
 });
