@@ -43,6 +43,8 @@ describe('PE app', () => {
 
   it('finds API names resolved at run time, IRC and SMTP bots, and an embedded program', () => {
     expect(rules({ code: text('NtCreateSection', 'ZwMapViewOfSection') })).toEqual(['pe.capability.injection']);
+    expect(rules({ code: text('NtQueryDirectoryFile', 'ZwQuerySection', 'NtOpenFile') })).toEqual(['pe.imports.hidden-native']);
+    expect(rules({ imports: { 'kernel32.dll': ['FindResourceA', 'LoadResource', 'SizeofResource'], 'advapi32.dll': ['CryptImportKey', 'CryptDecrypt'] } })).toEqual(['pe.capability.resource-payload']);
     expect(rules({ code: text('PRIVMSG %s :%s', 'JOIN %s %s', 'NICK %s') })).toEqual(['pe.capability.irc-bot']);
     expect(rules({ code: text('MAIL FROM: <%s>', 'RCPT TO: <%s>', 'HELO %s') })).toEqual(['pe.capability.mass-mailer']);
     const dropper = buildPe();

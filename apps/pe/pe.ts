@@ -30,6 +30,9 @@ function importIndicators(info: PeInfo, strings: Set<string>, now: number): Indi
   const netImports = Object.keys(info.imports).filter((dll) => NETWORK_LIBRARIES.test(dll));
   if (netImports.length > 0 && (packerNames(info).length > 0 || functions.size <= 12)) found.push({ rule: 'pe.imports.packed-network', description: `a packed or nearly import-less program that still links network libraries: ${netImports.join(', ')}`, weight: 2 });
   if (hiddenLibraries.length >= 2) found.push({ rule: 'pe.imports.hidden-network', description: `network libraries named in strings but not imported (loaded at run time): ${[...new Set(hiddenLibraries)].join(', ')}`, weight: 1 });
+  const imported = new Set(Object.values(info.imports).flat());
+  const hiddenNative = [...strings].filter((s) => /^(Nt|Zw)[A-Z][A-Za-z]{3,40}$/.test(s) && !imported.has(s));
+  if (hiddenNative.length >= 3) found.push({ rule: 'pe.imports.hidden-native', description: `native API names resolved at run time, for direct calls or hooks: ${hiddenNative.slice(0, 6).join(', ')}`, weight: 2 });
   // .NET's deterministic builds put a hash in the timestamp, so it says nothing there.
   if (!info.dotnet && info.timestamp > now + 86_400) found.push({ rule: 'pe.timestamp.future', description: `compile time ${new Date(info.timestamp * 1000).toISOString()} is in the future`, weight: 1 });
   // Malware is signed too (stolen certificates), so a signature only informs.

@@ -35,6 +35,9 @@ export function structureIndicators(info: PeInfo, bytes: Buffer): Indicator[] {
   if (odd.length > 0) found.push({ rule: 'pe.section.odd-name', description: `section names no common linker gives: ${odd.map(name).join(', ')}`, weight: odd.some((s) => s.executable) ? 2 : 1 });
   const dense = info.sections.filter((s) => !s.executable && s.name !== '.rsrc' && s.entropy > 7.5 && s.rawSize >= 0x4000);
   if (dense.length > 0) found.push({ rule: 'pe.section.encrypted-data', description: `data section ${dense.map(name).join(', ')} has entropy ${dense[0]!.entropy}: an encrypted or compressed payload`, weight: 2 });
+  // Icons and images compress less: a resource section this dense and this large is an encrypted payload.
+  const resources = info.sections.find((s) => s.name === '.rsrc' && s.entropy > 7.9 && s.rawSize >= 0x10000 && s.rawSize * 5 >= bytes.length * 2);
+  if (resources) found.push({ rule: 'pe.resource.encrypted', description: `resources are ${resources.rawSize} bytes with entropy ${resources.entropy}: an encrypted or compressed payload`, weight: 2 });
   const bloated = info.sections.filter((s) => s.virtualSize > 0x1000000 && s.virtualSize > 64 * Math.max(s.rawSize, 1));
   if (bloated.length > 0) found.push({ rule: 'pe.section.bloated', description: `section ${bloated.map(name).join(', ')} reserves ${bloated[0]!.virtualSize} bytes for ${bloated[0]!.rawSize} on disk`, weight: 1 });
   found.push(...entryIndicators(info));
