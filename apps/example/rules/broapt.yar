@@ -91,7 +91,7 @@ rule jsp_web_shell
 rule pe_upx_packed
 {
   meta:
-    severity = "medium"
+    severity = "low"
     description = "PE packed with UPX (section names UPX0/UPX1)"
   strings:
     $upx0 = "UPX0"
