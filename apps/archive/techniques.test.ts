@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipOf } from '../../source/demo/samples.ts';
 import { analyzerApp } from '../lib/run-app.ts';
@@ -115,4 +116,21 @@ describe('jars', () => {
     const found = await rules(jar, 'ok.jar');
     expect(found.filter((rule) => rule !== 'archive.jar.traits')).toEqual([]);
   });
+});
+
+const BENIGN = fileURLToPath(new URL('../../../shared/corpus/benign/archive', import.meta.url));
+
+describe.skipIf(!fs.existsSync(BENIGN))('benign corpus archives', () => {
+  it('stay clean: rar, 7z, arj, zip, epub, xpi, encrypted and linked', async () => {
+    const names = fs.readdirSync(BENIGN);
+    expect(names.length).toBeGreaterThan(10);
+    const flagged: string[] = [];
+    for (const name of names) {
+      const file = path.join(dir, name);
+      fs.copyFileSync(path.join(BENIGN, name), file);
+      const report = await analyzerApp(createArchiveAnalyzer({})).analyse(file, '', `${file}.report.json`);
+      if (report.verdict !== 'clean') flagged.push(`${name}: ${report.findings.map((f) => f.rule).join(' ')}`);
+    }
+    expect(flagged).toEqual([]);
+  }, 60_000);
 });
