@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eicar, zipOf } from '../../source/demo/samples.ts';
 import { analyzerApp } from '../lib/run-app.ts';
-import { createArchiveAnalyzer, limitFindings, parseListing } from './archive.ts';
+import { createArchiveAnalyzer } from './archive.ts';
+import { limitFindings, parseListing } from './listing.ts';
 
 const createArchiveApp = (env: NodeJS.ProcessEnv) => analyzerApp(createArchiveAnalyzer(env));
 

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eicar, zipOf } from '../../source/demo/samples.ts';
 import { tool } from '../lib/tools.ts';
 import { ClamAv } from './clamav.ts';
-import { createScanner, mimeFindings } from './scan.ts';
-import { parseYaraOutput } from './yara.ts';
+import { createScanner, mimeFindings, systemClamDatabases } from './scan.ts';
+import { parseYaraOutput, Yara } from './yara.ts';
 
 const SCAN = fileURLToPath(new URL('scan.ts', import.meta.url));
 const TESTFILES = '/usr/share/clamav-testfiles';
@@ -107,5 +107,53 @@ describe('generic scan app', () => {
     );
     expect(oneShot).toBe(0);
     expect(JSON.parse(fs.readFileSync(reportFile, 'utf8'))).toMatchObject({ app: 'scan', verdict: 'malicious', details: { md5: '44d88612fea8a8f36de82e1278abb02f' } });
+  });
+});
+
+describe('rules from outside', () => {
+  const rulesDir = () => {
+    const folder = fs.mkdtempSync(path.join(dir, 'rules-'));
+    fs.writeFileSync(path.join(folder, 'externals.yar'), 'rule lure_name { meta: severity = "medium" condition: extension == ".scr" and filename matches /invoice/i and filetype == "EXE" and owner == "" }\n');
+    return folder;
+  };
+  const noClam = (extra: NodeJS.ProcessEnv) => ({ ...env(), SCAN_CLAMAV_DB: 'off', ...extra });
+
+  it('gives rules the filename, extension and filetype externals public rulesets test', async () => {
+    const scanner = createScanner(noClam({ SCAN_YARA_RULES: rulesDir() }));
+    expect(await scanner.check()).toEqual([]);
+    const hit = await scanner.analyse(file('Invoice 0420.scr', 'MZ not really a program'), 'application/octet-stream');
+    expect(hit.findings.map((f) => f.rule)).toContain('yara.lure_name');
+    const miss = await scanner.analyse(file('invoice.txt', 'MZ not really a program'), 'text/plain');
+    expect(miss.findings.map((f) => f.rule)).not.toContain('yara.lure_name');
+    // A numeric name must not clash with the string type the rules were compiled with.
+    expect((await scanner.analyse(file('2065.18', 'MZ'), '')).verdict).toBe('clean');
+  });
+
+  it('skips rule files that do not compile in skip mode, one line each, and fails without it', async () => {
+    const folder = rulesDir();
+    fs.writeFileSync(path.join(folder, 'broken.yar'), 'rule broken { condition: nosuchthing }\n');
+    expect((await createScanner(noClam({ SCAN_YARA_RULES: folder })).check())[0]).toMatch(/do not compile.*nosuchthing/s);
+    const lines: string[] = [];
+    const yara = new Yara({ rules: [folder], cacheDir: path.join(dir, 'cache'), skipBroken: true, warn: (line) => lines.push(line) });
+    expect(await yara.files()).toEqual([path.join(folder, 'externals.yar')]);
+    expect(lines).toEqual([expect.stringMatching(new RegExp(`^yara: skipped ${path.join(folder, 'broken.yar')}: .*nosuchthing`))]);
+    const skipping = createScanner(noClam({ SCAN_YARA_RULES: folder, SCAN_YARA_SKIP_BROKEN: '1' }));
+    expect(await skipping.check()).toEqual([]);
+  });
+
+  it('--check fails when no rule file loads, even in skip mode', async () => {
+    const only = file('only-broken.yar', 'rule broken { condition: nosuchthing }\n');
+    const code = await new Promise<number | null>((resolve) =>
+      spawn(process.execPath, [SCAN, '--check'], { env: noClam({ SCAN_YARA_RULES: only, SCAN_YARA_SKIP_BROKEN: '1' }), stdio: 'ignore' }).on('close', resolve),
+    );
+    expect(code).toBe(1);
+  });
+
+  it("takes the system's ClamAV databases only when freshclam filled the folder", () => {
+    const folder = fs.mkdtempSync(path.join(dir, 'clamdb-'));
+    expect(systemClamDatabases(folder)).toEqual([]);
+    expect(systemClamDatabases(path.join(folder, 'missing'))).toEqual([]);
+    fs.writeFileSync(path.join(folder, 'daily.cld'), '');
+    expect(systemClamDatabases(folder)).toEqual([folder]);
   });
 });

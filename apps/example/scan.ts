@@ -4,9 +4,15 @@
  *   SCAN_YARA_RULES     rule files or folders, colon-separated (`off`: no YARA) [rules/]
  *   SCAN_YARA_COMPILED  compiled rules file [a cache file named by the rules' hash]
  *   SCAN_YARA_MODE      `source` recompiles per file (bench only) [compiled]
- *   SCAN_CLAMAV_DB      ClamAV databases, colon-separated (`off`: no ClamAV) [clamav/broapt.hdb:clamav/broapt.ndb]
+ *   SCAN_YARA_SKIP_BROKEN  `1`: leave out rule files that do not compile alone, one stderr line each [off]
+ *   SCAN_CLAMAV_DB      ClamAV databases, colon-separated (`off`: no ClamAV)
+ *                       [clamav/broapt.hdb:clamav/broapt.ndb, and /var/lib/clamav when freshclam filled it]
+ * YARA rules see the externals public rulesets use: filename, filepath,
+ * extension (`.exe`), filetype (`EXE`, `ELF`, `PDF`, …) and owner (empty).
  *   YARA, YARAC, CLAMSCAN  the tools [yara, yarac, clamscan from PATH]
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Analyzer, Sample } from '../lib/analyzer.ts';
 import { entropyOfBytes } from '../lib/bytes.ts';
@@ -14,7 +20,7 @@ import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp, type AppMain } from '../lib/run-app.ts';
 import { pathList } from '../lib/tools.ts';
 import { ClamAv } from './clamav.ts';
-import { Yara } from './yara.ts';
+import { Yara, type Externals } from './yara.ts';
 
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
@@ -41,6 +47,37 @@ export function mimeFindings(claimed: string, real: string): Finding[] {
   return [{ rule: 'mime.mismatch', description: `content is ${real}, Zeek said ${claimed}`, severity: 'info' }];
 }
 
+/** The system's ClamAV databases (freshclam's main, daily, bytecode), when it has any. */
+export function systemClamDatabases(folder = '/var/lib/clamav'): string[] {
+  if (!fs.existsSync(folder)) return [];
+  return fs.readdirSync(folder).some((name) => /\.(?:cvd|cld)$/.test(name)) ? [folder] : [];
+}
+
+/** LOKI's and signature-base's `filetype` names, by the first bytes. */
+const FILETYPES: Array<[string, string]> = [
+  ['MZ', 'EXE'],
+  ['\x7fELF', 'ELF'],
+  ['%PDF', 'PDF'],
+  ['PK\x03\x04', 'ZIP'],
+  ['Rar!', 'RAR'],
+  ['7z\xbc\xaf', '7Z'],
+  ['MSCF', 'CAB'],
+  ['\xd0\xcf\x11\xe0', 'OLE'],
+  ['L\0\0\0\x01\x14\x02\0', 'LNK'],
+  ['MDMP', 'MDMP'],
+];
+
+export function yaraExternals(sample: Sample): Externals {
+  const head = sample.bytes.toString('latin1', 0, 8);
+  return {
+    filename: sample.name,
+    filepath: sample.path,
+    extension: path.extname(sample.name).toLowerCase(),
+    filetype: FILETYPES.find(([magic]) => head.startsWith(magic))?.[1] ?? '',
+    owner: '',
+  };
+}
+
 export interface GenericAnalyzer extends Analyzer {
   /** Compiles the rules once, before the first file. */
   prepare(): Promise<void>;
@@ -51,15 +88,15 @@ export interface GenericAnalyzer extends Analyzer {
 /** The generic scan every file gets: MIME against content, YARA, ClamAV, entropy. */
 export function createGenericAnalyzer(env: NodeJS.ProcessEnv = process.env): GenericAnalyzer {
   const rules = pathList(env.SCAN_YARA_RULES, [here('rules')]);
-  const databases = pathList(env.SCAN_CLAMAV_DB, [here('clamav/broapt.hdb'), here('clamav/broapt.ndb')]);
-  const yara = rules.length === 0 ? undefined : new Yara({ rules, compiled: env.SCAN_YARA_COMPILED || undefined, cacheDir: env.XDG_CACHE_HOME, mode: env.SCAN_YARA_MODE === 'source' ? 'source' : 'compiled', yara: env.YARA || 'yara', yarac: env.YARAC || 'yarac' });
+  const databases = pathList(env.SCAN_CLAMAV_DB, [here('clamav/broapt.hdb'), here('clamav/broapt.ndb'), ...systemClamDatabases()]);
+  const yara = rules.length === 0 ? undefined : new Yara({ rules, compiled: env.SCAN_YARA_COMPILED || undefined, cacheDir: env.XDG_CACHE_HOME, mode: env.SCAN_YARA_MODE === 'source' ? 'source' : 'compiled', yara: env.YARA || 'yara', yarac: env.YARAC || 'yarac', skipBroken: env.SCAN_YARA_SKIP_BROKEN === '1' });
   const clam = databases.length === 0 ? undefined : new ClamAv({ databases, clamscan: env.CLAMSCAN || 'clamscan' });
 
   return {
     name: 'scan',
     accepts: () => true,
     async prepare() {
-      if (yara && env.SCAN_YARA_MODE !== 'source') await yara.compile();
+      if (yara) await (env.SCAN_YARA_MODE === 'source' ? yara.files() : yara.compile());
     },
     async check(): Promise<string[]> {
       const problems: string[] = [];
@@ -70,7 +107,7 @@ export function createGenericAnalyzer(env: NodeJS.ProcessEnv = process.env): Gen
     },
     async analyse(sample: Sample) {
       const file = sample.path;
-      const [yaraFindings, clamFindings] = await Promise.all([yara ? yara.scan(file) : [], clam ? clam.scan([file]).then((found) => found.get(file)!) : []]);
+      const [yaraFindings, clamFindings] = await Promise.all([yara ? yara.scan(file, yaraExternals(sample)) : [], clam ? clam.scan([file]).then((found) => found.get(file)!) : []]);
       const findings = [...mimeFindings(sample.mime, sample.realMime), ...yaraFindings, ...clamFindings];
       const entropy = Number(entropyOfBytes(sample.bytes).toFixed(4));
       if (entropy > 7.2 && !DENSE.test(sample.realMime)) {
