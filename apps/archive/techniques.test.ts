@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipOf } from '../../source/demo/samples.ts';
+import { requireCorpus } from '../../test/helpers/fixtures.ts';
 import { analyzerApp } from '../lib/run-app.ts';
 import { createArchiveAnalyzer, zipDeclaredMembers } from './archive.ts';
 import { classStrings } from './jar.ts';
@@ -118,10 +119,9 @@ describe('jars', () => {
   });
 });
 
-const BENIGN = fileURLToPath(new URL('../../../shared/corpus/benign/archive', import.meta.url));
-
-describe.skipIf(!fs.existsSync(BENIGN))('benign corpus archives', () => {
-  it('stay clean: rar, 7z, arj, zip, epub, xpi, encrypted and linked', async () => {
+describe('benign corpus archives', () => {
+  it('stay clean: rar, 7z, arj, zip, epub, xpi, encrypted and linked', async (context) => {
+    const BENIGN = path.join(requireCorpus(context), 'benign', 'archive');
     const names = fs.readdirSync(BENIGN);
     expect(names.length).toBeGreaterThan(10);
     const flagged: string[] = [];

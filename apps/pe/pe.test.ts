@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPe, type PeSpec } from './fixture.ts';
+import { requireCorpus } from '../../test/helpers/fixtures.ts';
 import { analyzerApp } from '../lib/run-app.ts';
 import { parsePe, peAnalyzer, peFindings } from './pe.ts';
 import { extractStrings } from './strings.ts';
@@ -13,7 +14,6 @@ const findings = (spec: PeSpec) => {
 };
 const rules = (spec: PeSpec) => findings(spec).map((f) => f.rule);
 const text = (...lines: string[]) => Buffer.from(`\0${lines.join('\0')}\0`, 'latin1');
-const benignCorpus = path.resolve(import.meta.dirname, '../../../shared/corpus/benign/pe');
 
 describe('PE app', () => {
   it('reads headers, sections with entropy and imports of a generated PE', () => {
@@ -64,8 +64,10 @@ describe('PE app', () => {
     expect(extractStrings(bytes)).toEqual(['hello world', 'wide string']);
   });
 
-  it('keeps benign tools of the corpus clean, UPX-packed ones included', async () => {
-    const files = fs.existsSync(benignCorpus) ? fs.readdirSync(benignCorpus) : [];
+  it('keeps benign tools of the corpus clean, UPX-packed ones included', async (context) => {
+    const benignCorpus = path.join(requireCorpus(context), 'benign', 'pe');
+    const files = fs.readdirSync(benignCorpus);
+    expect(files.length).toBeGreaterThan(5);
     for (const file of files) {
       const report = await analyzerApp(peAnalyzer).analyse(path.join(benignCorpus, file), '');
       expect([file, report.verdict]).toEqual([file, 'clean']);

@@ -23,3 +23,12 @@ export function requireFixtures(context: Pick<TestContext, 'skip'>): string {
   if (process.env.CI === 'true') throw new Error(hint);
   return context.skip(hint);
 }
+
+/** The labelled corpus folder (BROAPT_CORPUS or ../shared/corpus): like requireFixtures, a skip here, a failure under CI. */
+export function requireCorpus(context: Pick<TestContext, 'skip'>): string {
+  const dir = path.resolve(repoRoot, process.env.BROAPT_CORPUS ?? '../shared/corpus');
+  if (existsSync(path.join(dir, 'labels.csv'))) return dir;
+  const hint = 'labelled corpus not found: set BROAPT_CORPUS or check out ../shared/corpus';
+  if (process.env.CI === 'true') throw new Error(hint);
+  return context.skip(hint);
+}
