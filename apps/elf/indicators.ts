@@ -45,6 +45,7 @@ export const INDICATORS: Indicator[] = [
     test: (e) => /(wget|curl|tftp|ftpget)\b[^\n]{0,300}chmod\s+(\+x|[0-7]?7[57][57])[^\n]{0,200}(\.\/|\/tmp\/|\/var\/|\$)/.test(e.text) || /(curl|wget)\s[^\n|]{0,200}\|\s*(ba)?sh\b/.test(e.text),
   },
   { id: 'busybox', weight: 3, description: 'drives /bin/busybox applets (IoT infection)', test: (e) => /\/bin\/busybox\s+\w/.test(e.text) },
+  { id: 'busybox-dropper', weight: 4, description: 'busybox fetch (wget/tftp) and chmod 777 commands: loads the bot onto a device it broke into', test: (e) => /\/bin\/busybox\s+(wget|tftp)\b/.test(e.text) && /chmod\s+777/.test(e.text) },
   { id: 'password-list', weight: 4, description: 'a list of default device passwords (telnet/SSH brute force)', test: (e) => distinct(e.text, DEFAULT_PASSWORDS) >= 5 },
   { id: 'attack-methods', weight: 5, description: 'names DDoS attack methods (UDP/SYN/ACK/HTTP flood)', test: (e) => distinct(e.text, ATTACK_NAMES) >= 2 },
   { id: 'irc-bot', weight: 3, description: 'speaks IRC commands (bot control channel)', test: (e) => distinct(e.text, /\b(PRIVMSG|NOTICE %s|JOIN %s|NICK %s|PING :|PONG :?%s|USER %s)/g) >= 3 },

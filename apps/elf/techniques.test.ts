@@ -88,3 +88,11 @@ describe('benign ELF from the corpus', () => {
     }
   });
 });
+
+describe('IoT droppers', () => {
+  it('busybox fetch and chmod 777 in separate strings still count', () => {
+    const bot = withStrings('/bin/busybox tftp -r ', '/bin/busybox wget http://', '/bin/busybox chmod 777 .t');
+    expect(judge(bot).indicators).toEqual(expect.arrayContaining(['busybox', 'busybox-dropper']));
+    expect(scoreOf(bot)).toMatchObject({ severity: 'medium' });
+  });
+});
