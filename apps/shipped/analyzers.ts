@@ -5,6 +5,7 @@
  */
 import { createArchiveAnalyzer } from '../archive/archive.ts';
 import { elfAnalyzer } from '../elf/elf.ts';
+import { emailAnalyzer } from '../email/email.ts';
 import type { Analyzer } from '../lib/analyzer.ts';
 import { officeAnalyzer } from '../office/office.ts';
 import { pdfAnalyzer } from '../pdf/pdf.ts';
@@ -12,5 +13,5 @@ import { peAnalyzer } from '../pe/pe.ts';
 import { webAnalyzer } from '../web/web.ts';
 
 export function typeAnalyzers(env: NodeJS.ProcessEnv = process.env): Analyzer[] {
-  return [peAnalyzer, elfAnalyzer, officeAnalyzer, pdfAnalyzer, webAnalyzer, createArchiveAnalyzer(env)];
+  return [peAnalyzer, elfAnalyzer, officeAnalyzer, pdfAnalyzer, webAnalyzer, emailAnalyzer, createArchiveAnalyzer(env)];
 }

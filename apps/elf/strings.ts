@@ -1,0 +1,55 @@
+/**
+ * The text a binary carries: printable runs, and technique words hidden with
+ * a one-byte XOR key (Mirai and its kin keep their tables that way so that
+ * `strings` shows nothing).
+ */
+
+const MIN_RUN = 4;
+/** Strings beyond this much text add nothing a rule needs and would only cost time. */
+const MAX_TEXT = 16 << 20;
+
+/** Printable ASCII runs of at least four characters, one per line, bounded in total size. */
+export function printableStrings(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  let total = 0;
+  let start = -1;
+  for (let i = 0; i <= bytes.length; i++) {
+    const c = i < bytes.length ? bytes[i]! : 0;
+    const printable = (c >= 0x20 && c < 0x7f) || c === 0x09;
+    if (printable) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0 && i - start >= MIN_RUN) {
+      parts.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, i - start).toString('latin1'));
+      total += i - start + 1;
+      if (total > MAX_TEXT) break;
+    }
+    start = -1;
+  }
+  return parts.join('\n');
+}
+
+/** Words whose only reason to be hidden is to keep a bot's purpose from view. */
+const HIDDEN_WORDS = ['Mozilla/', '/bin/busybox', '/proc/', 'User-Agent', '/dev/watchdog', 'watchdog', '/bin/sh', 'stratum+tcp'];
+const XOR_SCAN_BYTES = 16 << 20;
+
+/** The technique words found XOR-encoded with a non-zero one-byte key, and the keys. */
+export function xorHiddenWords(bytes: Buffer): Array<{ word: string; key: number }> {
+  const hay = bytes.subarray(0, XOR_SCAN_BYTES);
+  const found: Array<{ word: string; key: number }> = [];
+  for (const word of HIDDEN_WORDS) {
+    const plain = Buffer.from(word, 'latin1');
+    const encoded = Buffer.alloc(plain.length);
+    for (let key = 1; key < 256; key++) {
+      // Key 0x20 only flips letter case: "WATCHDOG" is not hidden.
+      if (key === 0x20) continue;
+      for (let i = 0; i < plain.length; i++) encoded[i] = plain[i]! ^ key;
+      if (hay.includes(encoded)) {
+        found.push({ word, key });
+        break;
+      }
+    }
+  }
+  return found;
+}
