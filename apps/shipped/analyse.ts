@@ -13,11 +13,11 @@ import { makeReport, type Finding } from '../lib/report.ts';
 import { childrenDirOf, runApp, type AppMain } from '../lib/run-app.ts';
 import { loadSample } from '../lib/sample.ts';
 import { createGenericAnalyzer } from '../example/scan.ts';
-import { ContainedAnalyzers, containedOptionsFrom } from './contained.ts';
+import { ContainedAnalyzers, containedOptionsFrom, type ContainedOptions } from './contained.ts';
 
-export function createShippedApp(env: NodeJS.ProcessEnv = process.env): AppMain & { prepare(): Promise<void>; check(): Promise<string[]>; close(): Promise<void> } {
+export function createShippedApp(env: NodeJS.ProcessEnv = process.env, options: Partial<ContainedOptions> = {}): AppMain & { prepare(): Promise<void>; check(): Promise<string[]>; close(): Promise<void> } {
   const generic = createGenericAnalyzer(env);
-  const contained = new ContainedAnalyzers(containedOptionsFrom(env));
+  const contained = new ContainedAnalyzers({ ...containedOptionsFrom(env), ...options });
   return {
     name: 'broapt',
     prepare: () => generic.prepare(),
