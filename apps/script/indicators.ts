@@ -5,7 +5,7 @@
  * combined suspicion score for what no single technique covers.
  */
 
-export type Tag = 'download' | 'execute' | 'persist' | 'evade' | 'destroy' | 'self' | 'worm' | 'inject' | 'drop' | 'lolbin' | 'network' | 'launch' | 'decode' | 'recon';
+export type Tag = 'download' | 'execute' | 'persist' | 'evade' | 'destroy' | 'self' | 'worm' | 'inject' | 'drop' | 'lolbin' | 'network' | 'launch' | 'decode' | 'recon' | 'credential' | 'miner';
 
 export interface Indicator {
   id: string;
@@ -31,12 +31,13 @@ export const INDICATORS: Indicator[] = [
   i('execute.eval', 'execute', 2, 'evaluates a string as code (eval/Execute/ExecuteGlobal/new Function)', /(?<![.\w$])(?:eval|Execute|ExecuteGlobal)\s*\(\s*(?!["'][^"'\n]{0,60}["']\s*\))|\bnew\s+Function\s*\(|window\s*\.\s*eval\b/i),
   // `.run(`/`.exec(` are everyday JavaScript (RegExp.exec): they count only beside a process-starting object.
   i('execute.shell', 'execute', 2, 'starts programs (WScript.Shell Run/Exec, ShellExecute, Start-Process)', /WScript\.Shell|Shell\.Application|\bStart-Process\b|Diagnostics\.Process|\bProcess\.Start\s*\(|\bShellExecute/i, /\.Run\b|\.Exec\s*\(|ShellExecute|Start-Process|::Start\s*\(|Process\.Start\s*\(/i),
-  i('execute.decoded', 'execute', 4, 'runs what it just decoded (eval(atob(…)), IEX of FromBase64String, Execute(decode(…)))', /(?<![.\w$])(?:eval|execScript|Execute|ExecuteGlobal|(?:new\s+)?Function)\s*\(\s*(?:window\.)?(?:atob|unescape|decodeURIComponent|String\.fromCharCode|\w*(?:decode|hex2|b64|base64|deobf|decrypt)\w*)\s*\(|(?:\bIEX\b|Invoke-Expression)[^\n]{0,200}FromBase64String|FromBase64String[^\n]{0,400}\|\s*(?:IEX|Invoke-Expression)\b/i),
+  i('execute.decoded', 'execute', 4, 'runs what it just decoded (eval(atob(…)), IEX of FromBase64String, Execute(decode(…)))', /(?<![.\w$])(?:eval|assert|execScript|Execute|ExecuteGlobal|(?:new\s+)?Function)\s*\(\s*(?:window\.|[\w]+\.)?(?:atob|unescape|decodeURIComponent|String\.fromCharCode|\w*(?:decode|hex2|b64|base64|deobf|decrypt|inflate|uncompress|decompress|unhexlify|rot13|strrev|loads)\w*)\s*\(|(?<![.\w$])exec\s*\(\s*(?:base64\.b64decode|zlib\.decompress|marshal\.loads|codecs\.decode|bytes\.fromhex)\s*\(|(?:\bIEX\b|Invoke-Expression)[^\n]{0,200}FromBase64String|FromBase64String[^\n]{0,400}\|\s*(?:IEX|Invoke-Expression)\b/i),
   i('execute.pipe-to-shell', 'execute', 2, 'pipes downloaded text into a shell', /\b(?:curl|wget)\b[^\n]{0,200}\|\s*(?:sudo\s+)?(?:ba|da|z)?sh\b/i),
   i('execute.chmod-run', 'execute', 3, 'marks a fetched file executable and runs it', /\bchmod\s+(?:\+x|[0-7]?[75][0-7][0-7]|a\+x)\s+["']?\S+/i, /\b(?:curl|wget|tftp|ftpget)\b|\/dev\/tcp\//),
   i('persist.run-key', 'persist', 4, 'writes a Run/RunOnce registry key', /\\CurrentVersion\\Run(?:Once|Services(?:Once)?)?\b/i, /\b(?:RegWrite|reg(?:\.exe)?\s+add|New-ItemProperty|Set-ItemProperty|SetStringValue|regcreate|WriteReg|CreateReg)\b/i),
   i('persist.startup-folder', 'persist', 4, 'writes into the Startup folder', /Start\s*Menu\\Programs\\Startup|\\Startup\\|shell:startup|SpecialFolders\(\s*["']Startup/i),
   i('persist.scheduled-task', 'persist', 3, 'creates a scheduled task', /\bschtasks(?:\.exe)?\s+\/create\b|\bRegister-ScheduledTask\b|\bat\s+\d{1,2}:\d{2}\s/i),
+  i('persist.ssh-key', 'persist', 4, 'adds an SSH authorized key', /(?:>>?|tee\s+-a)\s*["']?(?:~|\$HOME|\/root|\/home\/[\w.-]+)\/\.ssh\/authorized_keys/),
   i('persist.cron', 'persist', 3, 'edits crontab', /\bcrontab\s+(?:-\w\s+)*(?:-|["'$\w/])|\/etc\/crontab|\/var\/spool\/cron|\/etc\/cron\.d\//),
   i('persist.boot-script', 'persist', 3, 'edits boot or login scripts (rc.local, init.d, autorun, shell profile)', /(?:>>?|sed\s+-i|cp|tee|echo)[^\n]{0,120}(?:\/etc\/rc\.local|\/etc\/init\.d\/|autorun\.(?:sh|inf)|\.bashrc|\.bash_profile|\/etc\/profile)|autorun\.sh/),
   i('persist.file-association', 'persist', 4, 'hijacks a file-type open command', /\\shell\\open\\command/i, /\b(?:RegWrite|reg(?:\.exe)?\s+add|WriteReg|regcreate|Set-ItemProperty)\b/i),
@@ -69,6 +70,9 @@ export const INDICATORS: Indicator[] = [
   i('launch.script-host', 'launch', 2, 'launches another script through a script host or start', /\b(?:start|wscript|cscript)(?:\.exe)?\s+(?:\/\w+\s+)*"?[^\s"]{0,120}\.(?:vbs|vbe|js|jse|wsf|hta|ps1)\b/i),
   i('launch.elevate', 'launch', 1, 'asks for elevation (runas)', /ShellExecute[^\n]{0,200}["']runas["']|-Verb\s+RunAs/i),
   i('lolbin.abuse', 'lolbin', 5, 'abuses a Windows binary to fetch or run code (certutil, bitsadmin, mshta, regsvr32, rundll32, wmic)', /\bcertutil(?:\.exe)?\s+[^\n]{0,40}-(?:urlcache|decode(?:hex)?)\b|\bbitsadmin(?:\.exe)?\s+[^\n]{0,40}\/transfer\b|\bmshta(?:\.exe)?\s+["']?(?:https?:|vbscript:|javascript:)|\bregsvr32(?:\.exe)?\s+[^\n]{0,40}\/i:\s*["']?(?:https?|\\\\)|scrobj\.dll|\brundll32(?:\.exe)?\s+[^\n]{0,40}(?:javascript:|url\.dll,\s*(?:FileProtocolHandler|OpenURL)|shell32\.dll,\s*ShellExec_RunDLL)|\bwmic(?:\.exe)?\s+[^\n]{0,60}process\s+call\s+create|\bmsiexec(?:\.exe)?\s+[^\n]{0,20}\/q[^\n]{0,40}https?:/i),
+  i('launch.encoded-powershell', 'launch', 4, 'starts PowerShell with an encoded command', /powershell(?:\.exe)?[^\n]{0,160}\s[-\/]e(?:nc(?:odedcommand)?|c)?\s+["']?[A-Za-z0-9+/]{40,}={0,2}/i),
+  i('credential.theft', 'credential', 5, 'dumps credentials or logs keys (Mimikatz, LSASS dump, SAM hive save, GetAsyncKeyState)', /sekurlsa::|lsadump::|Invoke-Mimikatz|comsvcs(?:\.dll)?[^\n]{0,40}MiniDump|procdump[^\n]{0,40}lsass|\breg(?:\.exe)?\s+save\s+hklm\\(?:sam|security)\b|GetAsyncKeyState/i),
+  i('miner', 'miner', 5, 'runs a cryptocurrency miner (stratum pool, xmrig)', /stratum\+(?:tcp|ssl):\/\/|\bxmrig\b|\bminerd\b|--donate-level|cryptonight/i),
   i('network.raw-ip', 'network', 2, 'talks to a hard-coded IP address', /(?:https?:\/\/|\bping\s+(?:-\w+\s+\w+\s+)*|findstr\s+"?|inet_aton\s*\(\s*["']|\/dev\/tcp\/|["'=@])(?!(?:10|127|0)\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b/),
   i('network.c2-check', 'network', 3, 'checks for a live connection to a host before acting', /\bnetstat\b[^\n]{0,20}\|\s*(?:findstr|find|grep)\b/i),
   i('network.proxy-credentials', 'network', 1, 'reuses the logged-on user\'s proxy credentials', /Proxy\.Credentials\s*=\s*\[System\.Net\.CredentialCache\]::Default(?:Network)?Credentials/i),

@@ -31,6 +31,11 @@ describe('script techniques', () => {
     ['shellDropper', 'script.persistence:high'],
     ['amsi', 'script.defense-evasion:high'],
     ['gatedLaunch', 'script.gated-launch:medium'],
+    ['lsassDump', 'script.credential-theft:high'],
+    ['miner', 'script.miner:high'],
+    ['ipPipe', 'script.download-execute:high'],
+    ['phpCallable', 'script.webshell:high'],
+    ['pythonExec', 'script.obfuscated-exec:medium'],
   ] as const)('%s → %s', (name, expected) => {
     expect(flagged(SCRIPTS[name])).toContain(expected);
   });
@@ -53,6 +58,7 @@ describe('deobfuscation', () => {
   it('decodes a PowerShell -EncodedCommand and scans what it hides', () => {
     const rules = flagged(encodedCommand(SCRIPTS.psCradle), 'a.bat');
     expect(rules).toContain('script.download-execute:high');
+    expect(rules).toContain('script.encoded-powershell:medium');
     expect(findings(encodedCommand(SCRIPTS.psCradle)).find((f) => f.rule === 'script.download-execute')?.description).toContain('after deobfuscation');
   });
 

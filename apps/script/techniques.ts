@@ -80,6 +80,17 @@ export function techniqueFindings(evidence: Evidence): Finding[] {
 
   if (has('activex.scriptlet-typelib')) add('script.activex-dropper', 'high', 'a web page writes files through the Scriptlet.TypeLib ActiveX control');
 
+  if (has('credential.theft')) add('script.credential-theft', 'high', describe('credential'));
+
+  if (has('miner')) add('script.miner', any('persist', 'evade', 'download') ? 'high' : 'medium', describe('miner'));
+
+  if (has('launch.encoded-powershell')) add('script.encoded-powershell', 'medium', 'starts PowerShell with an encoded command, hiding what it runs');
+
+  // Installers pipe a vendor's script into sh from a domain; a bare IP address in that pipe is a bot's loader.
+  if (!rules.some((r) => r.rule === 'script.download-execute' && r.severity === 'high') && has('execute.pipe-to-shell') && has('network.raw-ip') && /\b(?:curl|wget)\b[^\n|]{0,200}\d{1,3}(?:\.\d{1,3}){3}[^\n|]{0,100}\|\s*(?:sudo\s+)?(?:ba|da|z)?sh\b/i.test(all)) {
+    add('script.download-execute', 'high', 'pipes a script fetched from a bare IP address into a shell');
+  }
+
   if (has('recon.identity-beacon')) add('script.recon-beacon', 'medium', describe('recon'));
 
   if ((has('launch.hidden') && (has('evade.exec-policy') || has('launch.user-writable'))) || (has('launch.user-writable') && has('execute.shell'))) {

@@ -19,6 +19,9 @@ const UNSAFE_EVAL = /\beval\s*\([^;]{0,400},\s*["']unsafe["']\s*\)/i;
 const DIRECT = [
   /(?<![.\w$>])(?:eval|assert|system|exec|shell_exec|passthru|popen|proc_open|Execute|ExecuteGlobal|create_function)\s*\(\s*(?:@?\s*(?:base64_decode|gzinflate|gzuncompress|str_rot13|stripslashes|urldecode|rawurldecode|hex2bin|trim)\s*\(\s*)*\$_(?:GET|POST|REQUEST|COOKIE|SERVER)/i,
   /(?<![.\w$>])(?:eval|Execute|ExecuteGlobal)\s*\(?\s*Request\s*(?:\.\s*(?:Form|QueryString|Item)\b|[[(])/i,
+  // Request input called as a function: `$_GET['f']($_GET['c'])`.
+  /\$_(?:GET|POST|REQUEST|COOKIE)\s*\[[^\]\n]{1,40}\]\s*\(/i,
+  /(?:\.Arguments|\.FileName)\s*=\s*[^;\n]{0,80}Request\s*[[(.]|Process\.Start\s*\([^;\n]{0,120}Request\s*[[(.]/i,
   // A server TextBox's `.Text` is request input as much as Request.Form is.
   /\.SaveAs\s*\([^;\n]{0,120}(?:Request\s*[[(.]|\.Text\b)/i,
   /\bRuntime\.getRuntime\s*\(\s*\)\s*\.exec\s*\(\s*request\.getParameter/i,
