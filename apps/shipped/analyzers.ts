@@ -10,8 +10,8 @@ import type { Analyzer } from '../lib/analyzer.ts';
 import { officeAnalyzer } from '../office/office.ts';
 import { pdfAnalyzer } from '../pdf/pdf.ts';
 import { peAnalyzer } from '../pe/pe.ts';
-import { webAnalyzer } from '../web/web.ts';
+import { scriptAnalyzer } from '../script/script.ts';
 
 export function typeAnalyzers(env: NodeJS.ProcessEnv = process.env): Analyzer[] {
-  return [peAnalyzer, elfAnalyzer, officeAnalyzer, pdfAnalyzer, webAnalyzer, emailAnalyzer, createArchiveAnalyzer(env)];
+  return [peAnalyzer, elfAnalyzer, officeAnalyzer, pdfAnalyzer, scriptAnalyzer, emailAnalyzer, createArchiveAnalyzer(env)];
 }
