@@ -44,7 +44,7 @@ function obfuscation(text: string): string[] {
   if (pieces >= 40) found.push(`${pieces} short string pieces glued together`);
   const noise = count(text, /\b(?:Rnd|Cos|Sin|Tan|Log|Sqr|Atn|Exp)[ \t]*\(/gi);
   if (noise >= 20) found.push(`${noise} calls of math functions as junk code`);
-  if (/Chr[W$]?[ \t]*\([ \t]*(?:CInt|CLng|Val|Asc[W]?)[ \t]*\([^)]*\)[ \t]*(?:[-+*\/]|Xor)/i.test(text)) found.push('a character decoding loop');
+  if (/Chr[W$]?[ \t]*\([ \t]*(?:CInt|CLng|Val|Asc[W]?)[ \t]*\((?:[^()]|\([^()]*\))*\)[ \t]*(?:[-+*\/]|Xor)/i.test(text)) found.push('a character decoding loop');
   const longLines = text.split('\n').filter((line) => line.length > 1000).length;
   if (longLines >= 3) found.push(`${longLines} lines over 1000 characters`);
   return found;
