@@ -70,6 +70,9 @@ export function compoundSignals(file: CompoundFile, where: string): Signal[] {
     if (name === '\u0001Ole' && /(?:https?|file):\/\/|\\\\[\w.-]+\\/i.test(textOf(stream.data))) signals.push({ rule: 'office.object.ole-link', weight: 8, description: `${where}${stream.path}: an OLE link to a remote file (the CVE-2017-0199 technique)` });
     if (/^(?:EncryptionInfo|EncryptedPackage)$/.test(name)) signals.push({ rule: 'office.encrypted', weight: 3, description: `${where}: encrypted Office document: its content cannot be scanned` });
     if (/^(?:WordDocument|1Table|0Table)$/.test(name) && /\x13[\s"]*DDE(?:AUTO)?\b/i.test(textOf(stream.data))) signals.push({ rule: 'office.dde', weight: 8, description: `${where}${stream.path}: a DDE field that runs a command` });
+    if (/^\u0005(?:Document)?SummaryInformation$/.test(name) && /[A-Za-z0-9+/]{4096}/.test(stream.data.toString('latin1'))) signals.push({ rule: 'office.properties-payload', weight: 6, description: `${where}${stream.path}: ${stream.data.length} bytes of document properties holding a long Base64 run (a payload a macro decodes)` });
+    // Hangul Word Processor documents run embedded PostScript through their own Ghostscript: a known exploit path.
+    if (/^BinData\/.*\.e?ps$/i.test(stream.path)) signals.push({ rule: 'office.hwp.postscript', weight: 8, description: `${where}${stream.path}: PostScript embedded in a Hangul document` });
     if (!/(^|\/)VBA\//i.test(stream.path) && hasPe(stream.data)) signals.push({ rule: 'office.embedded-pe', weight: 6, description: `${where}${stream.path} holds a Windows program` });
   }
   return signals;

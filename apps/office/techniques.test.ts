@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { zipOf } from '../../source/demo/samples.ts';
-import { macroDoc } from './fixture.ts';
+import { macroDoc, oleFile } from './fixture.ts';
 import { officeFacts, officeFindings } from './office.ts';
 import { rtfSignals } from './rtf.ts';
 import { biffXlm, xlmSignals } from './xlm.ts';
@@ -80,5 +80,14 @@ describe('Office techniques', () => {
       ['word/_rels/document.xml.rels', '<Relationships><Relationship Id="r" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/oleObject" Target="https://198.51.100.9/x.doc" TargetMode="External"/></Relationships>'],
     ]);
     expect(rules(docx)).toEqual(['office.external-object', 'office.score.suspicious']);
+  });
+});
+
+describe('Office techniques in compound files', () => {
+  it('flags a payload in document properties and PostScript in a Hangul document', () => {
+    const base64 = Buffer.from('TVqQAAMAAAAEAAAA'.repeat(400), 'latin1');
+    expect(rules(oleFile([['\u0005DocumentSummaryInformation', base64], ['WordDocument', Buffer.alloc(100)]]))).toEqual(['office.properties-payload', 'office.score.suspicious']);
+    expect(rules(oleFile([['BinData/BIN0001.ps', Buffer.from('%!PS')], ['FileHeader', Buffer.alloc(256)]]))).toEqual(['office.hwp.postscript', 'office.score.suspicious']);
+    expect(rules(oleFile([['\u0005SummaryInformation', Buffer.alloc(4096)], ['WordDocument', Buffer.alloc(100)]]))).toEqual([]);
   });
 });
