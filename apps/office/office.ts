@@ -1,85 +1,85 @@
 /**
- * Office analysis (Word, Excel, PowerPoint; OLE2 and OOXML): macro presence
- * (OLE VBA storages, OOXML vbaProject.bin), the macros' auto-exec and shell
- * keywords, and remote templates. Reads the file only.
+ * Office analysis (Word, Excel, PowerPoint as OLE2, OOXML or RTF; OneNote;
+ * any other compound file such as MSI): VBA macros and what they do, Excel
+ * 4.0 macro sheets, exploit objects (Equation Editor, OLE links, Package
+ * objects with programs), DDE, remote templates and encryption. Every check
+ * yields weighted signals; one combined finding carries the verdict. Reads
+ * the file only.
  */
 import { fileURLToPath } from 'node:url';
-import type { Analyzer } from '../lib/analyzer.ts';
+import type { Analyzer, Sample } from '../lib/analyzer.ts';
 import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp } from '../lib/run-app.ts';
-import { isOle, readOle, vbaSources } from './ole.ts';
-import { zipMembers, zipRead } from './zip.ts';
-
-const AUTO_EXEC = ['AutoOpen', 'Auto_Open', 'AutoExec', 'AutoClose', 'Auto_Close', 'Document_Open', 'Document_Close', 'DocumentOpen', 'Workbook_Open', 'Workbook_Activate', 'Document_New', 'AutoNew'];
-const SUSPICIOUS = ['Shell', 'WScript.Shell', 'Shell.Application', 'CreateObject', 'PowerShell', 'cmd.exe', 'URLDownloadToFile', 'MSXML2.XMLHTTP', 'Microsoft.XMLHTTP', 'WinHttp.WinHttpRequest', 'ADODB.Stream', 'CallByName', 'GetObject', 'Lib "kernel32"', 'VirtualAlloc', 'RtlMoveMemory', 'CreateThread', 'Chr(', 'StrReverse', 'FromBase64String'];
+import { compoundSignals } from './objects.ts';
+import { isOle, readCompound } from './ole.ts';
+import { isOneNote, oneNoteSignals } from './onenote.ts';
+import { isOoxml, ooxmlFacts } from './ooxml.ts';
+import { isRtf, rtfSignals } from './rtf.ts';
+import { type Signal, signalFindings } from './signals.ts';
+import { vbaSignals } from './vba.ts';
+import { hasVba, vbaSourcesOf } from './vba-project.ts';
+import { biffXlm, xlmSignals } from './xlm.ts';
+import { zipMembers } from './zip.ts';
 
 export interface OfficeFacts {
-  container: 'ole' | 'ooxml' | 'unknown';
-  /** Where the VBA project sits: OLE storage path or OOXML member names. */
+  container: 'ole' | 'ooxml' | 'rtf' | 'onenote' | 'unknown';
+  /** Where VBA projects sit: `/` for the file's own, OOXML member names. */
   vbaProjects: string[];
-  sources: string[];
-  remoteTemplates: string[];
+  signals: Signal[];
 }
 
-function wordsIn(sources: string[], words: string[]): string[] {
-  const text = sources.join('\n');
-  return words.filter((word) => new RegExp(`(^|[^A-Za-z0-9_])${word.replace(/[.()"]/g, '\\$&')}`, 'i').test(text));
-}
-
-function fromOle(bytes: Buffer, where: string, facts: OfficeFacts): void {
-  const streams = readOle(bytes);
-  const vba = streams.filter((s) => /(^|\/)_VBA_PROJECT$/i.test(s.path));
-  for (const project of vba) facts.vbaProjects.push(`${where}${project.path.replace(/\/?_VBA_PROJECT$/i, '') || '/'}`);
-  if (vba.length === 0) return;
-  for (const stream of streams) if (/(^|\/)VBA\//i.test(stream.path)) facts.sources.push(...vbaSources(stream.data));
+function oleFacts(bytes: Buffer, facts: OfficeFacts): void {
+  let file;
+  try {
+    file = readCompound(bytes);
+  } catch {
+    facts.signals.push({ rule: 'office.ole.broken', weight: 1, description: 'a compound file that does not parse' });
+    return;
+  }
+  if (hasVba(file)) facts.vbaProjects.push('/');
+  facts.signals.push(...vbaSignals(vbaSourcesOf(file)), ...compoundSignals(file, ''));
+  const workbook = file.streams.find((s) => /^(?:Workbook|Book)$/i.test(s.path));
+  if (workbook) facts.signals.push(...xlmSignals(biffXlm(workbook.data)));
 }
 
 export function officeFacts(bytes: Buffer): OfficeFacts {
-  const facts: OfficeFacts = { container: 'unknown', vbaProjects: [], sources: [], remoteTemplates: [] };
+  const facts: OfficeFacts = { container: 'unknown', vbaProjects: [], signals: [] };
   if (isOle(bytes)) {
     facts.container = 'ole';
-    fromOle(bytes, '', facts);
-    return facts;
-  }
-  const members = zipMembers(bytes);
-  if (members.length === 0) return facts;
-  facts.container = 'ooxml';
-  for (const member of members) {
-    if (/vbaProject\.bin$/i.test(member.name)) {
-      const data = zipRead(bytes, member);
-      if (data && isOle(data)) fromOle(data, `${member.name}:`, facts);
-      else facts.vbaProjects.push(member.name);
-    }
-    if (/\.rels$/i.test(member.name)) {
-      const rels = zipRead(bytes, member, 1 << 20)?.toString('utf8') ?? '';
-      for (const match of rels.matchAll(/<Relationship\b[^>]*>/g)) {
-        const rel = match[0];
-        if (/TargetMode="External"/i.test(rel) && /attachedTemplate|oleObject|frame/i.test(rel)) facts.remoteTemplates.push(/Target="([^"]*)"/.exec(rel)?.[1] ?? '');
-      }
-    }
+    oleFacts(bytes, facts);
+  } else if (isRtf(bytes)) {
+    facts.container = 'rtf';
+    facts.signals.push(...rtfSignals(bytes));
+  } else if (isOneNote(bytes)) {
+    facts.container = 'onenote';
+    facts.signals.push(...oneNoteSignals(bytes));
+  } else if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0x504b0304) {
+    facts.container = 'ooxml';
+    const ooxml = ooxmlFacts(bytes);
+    facts.vbaProjects.push(...ooxml.vbaProjects);
+    facts.signals.push(...ooxml.signals);
   }
   return facts;
 }
 
 export function officeFindings(facts: OfficeFacts): Finding[] {
-  const findings: Finding[] = [];
-  if (facts.vbaProjects.length > 0) findings.push({ rule: 'office.macros', description: `VBA macros in ${facts.vbaProjects.join(', ')}`, severity: 'low' });
-  const auto = wordsIn(facts.sources, AUTO_EXEC);
-  const suspicious = wordsIn(facts.sources, SUSPICIOUS);
-  if (auto.length > 0) findings.push({ rule: 'office.macro.auto-exec', description: `macro runs by itself: ${auto.join(', ')}`, severity: 'medium' });
-  if (suspicious.length > 0) findings.push({ rule: 'office.macro.suspicious', description: `macro keywords: ${suspicious.join(', ')}`, severity: 'medium' });
-  if (auto.length > 0 && suspicious.length > 0) findings.push({ rule: 'office.macro.auto-exec-shell', description: 'a macro that runs on open and starts programs or downloads', severity: 'high' });
-  for (const target of facts.remoteTemplates) findings.push({ rule: 'office.remote-template', description: `loads a remote template or object: ${target}`, severity: 'medium' });
-  return findings;
+  const macros: Finding[] = facts.vbaProjects.length > 0 ? [{ rule: 'office.macros', description: `VBA macros in ${facts.vbaProjects.join(', ')}`, severity: 'low' }] : [];
+  return [...macros, ...signalFindings(facts.signals)];
+}
+
+function accepts(sample: Sample): boolean {
+  const b = sample.bytes;
+  if (isOle(b) || isRtf(b) || isOneNote(b)) return true;
+  if (b.length < 4 || b.readUInt32BE(0) !== 0x504b0304) return false;
+  return /officedocument|ms-excel|ms-word|ms-powerpoint|msword|openxml|ms-office/.test(`${sample.mime} ${sample.realMime}`) || isOoxml(zipMembers(b));
 }
 
 export const officeAnalyzer: Analyzer = {
   name: 'office',
-  accepts: (sample) => isOle(sample.bytes) || (sample.bytes.readUInt32BE(0) === 0x504b0304 && /officedocument|ms-|msword|openxml/.test(`${sample.mime} ${sample.realMime}`)),
+  accepts,
   analyse(sample) {
     const facts = officeFacts(sample.bytes);
-    const { sources, ...rest } = facts;
-    return { findings: officeFindings(facts), details: { ...rest, macroSourceBytes: sources.reduce((n, s) => n + s.length, 0) } };
+    return { findings: officeFindings(facts), details: { container: facts.container, vbaProjects: facts.vbaProjects } };
   },
 };
 

@@ -1,13 +1,16 @@
 /**
  * A reader of OLE2 compound files (MS-CFB), the container of .doc, .xls,
- * .ppt and of vbaProject.bin: the stream names and contents, following the
- * FAT and mini-FAT chains. Every chain is bounded, so a looping or truncated
- * file ends the walk instead of the app.
+ * .ppt, .msi and of vbaProject.bin: the stream names and contents, following
+ * the FAT and mini-FAT chains. The file is hostile: a chain that loops ends
+ * at the first sector seen twice, and all streams together are capped, so a
+ * small file whose streams share sectors cannot grow into gigabytes.
  */
 
 export const OLE_MAGIC = Buffer.from('d0cf11e0a1b11ae1', 'hex');
-const END_OF_CHAIN = 0xfffffffe;
-const MAX_SECTORS = 1 << 20;
+const MAX_REGULAR_SECTOR = 0xfffffffa;
+const MAX_DIFAT_HOPS = 1 << 14;
+/** The whole output may exceed the file (shared sectors are legal) but only by this much. */
+const OUTPUT_FACTOR = 4;
 
 export interface OleStream {
   /** Storage path with `/`, e.g. `Macros/VBA/ThisDocument`. */
@@ -15,44 +18,91 @@ export interface OleStream {
   data: Buffer;
 }
 
+export interface OleStorage {
+  /** Storage path with `/`; `` for the root. */
+  path: string;
+  /** The storage's class id as a GUID string in upper case, e.g. `0002CE02-0000-0000-C000-000000000046`. */
+  clsid: string;
+}
+
+export interface CompoundFile {
+  streams: OleStream[];
+  storages: OleStorage[];
+}
+
 export function isOle(bytes: Buffer): boolean {
   return bytes.length >= 512 && bytes.subarray(0, 8).equals(OLE_MAGIC);
 }
 
-/** Every stream of the file; throws on a header that is not OLE2. */
-export function readOle(b: Buffer): OleStream[] {
+export function guidAt(b: Buffer, at: number): string {
+  if (at + 16 > b.length) return '';
+  const hex = (from: number, to: number) => b.subarray(from, to).toString('hex');
+  const le = (from: number, length: number) => Buffer.from(b.subarray(from, from + length)).reverse().toString('hex');
+  return `${le(at, 4)}-${le(at + 4, 2)}-${le(at + 6, 2)}-${hex(at + 8, at + 10)}-${hex(at + 10, at + 16)}`.toUpperCase();
+}
+
+interface DirEntry {
+  name: string;
+  type: number;
+  left: number;
+  right: number;
+  child: number;
+  clsid: string;
+  start: number;
+  size: number;
+}
+
+/** Every stream and storage of the file; throws on a header that is not OLE2. */
+export function readCompound(b: Buffer): CompoundFile {
   if (!isOle(b)) throw new Error('not an OLE2 compound file');
-  const sectorSize = 1 << b.readUInt16LE(30);
-  const miniSize = 1 << b.readUInt16LE(32);
-  const dirStart = b.readUInt32LE(48);
+  const shift = b.readUInt16LE(30);
+  const sectorSize = shift === 12 ? 4096 : 512;
+  const miniSize = 64;
   const miniCutoff = b.readUInt32LE(56);
-  const miniFatStart = b.readUInt32LE(60);
-  let difatNext = b.readUInt32LE(68);
-  const sectorAt = (n: number) => 512 + n * sectorSize;
-  const sector = (n: number) => b.subarray(sectorAt(n), Math.min(b.length, sectorAt(n) + sectorSize));
-  // FAT sector numbers: 109 in the header, the rest in a DIFAT chain.
+  let budget = OUTPUT_FACTOR * b.length + (1 << 20);
+  // Version 4 pads the header to a whole 4096-byte sector, so sector n starts after it.
+  const sectorAt = (n: number) => (n + 1) * sectorSize;
+  const sector = (n: number) => (sectorAt(n) >= b.length ? Buffer.alloc(0) : b.subarray(sectorAt(n), Math.min(b.length, sectorAt(n) + sectorSize)));
+  const sectorCount = Math.ceil(b.length / sectorSize);
+
   const fatSectors: number[] = [];
   for (let i = 0; i < 109; i++) fatSectors.push(b.readUInt32LE(76 + i * 4));
-  for (let hops = 0; difatNext < END_OF_CHAIN - 1 && hops < 1024; hops++) {
-    const s = sector(difatNext);
+  const difatSeen = new Set<number>();
+  for (let next = b.readUInt32LE(68); next <= MAX_REGULAR_SECTOR && !difatSeen.has(next) && difatSeen.size < MAX_DIFAT_HOPS; ) {
+    difatSeen.add(next);
+    const s = sector(next);
     if (s.length < sectorSize) break;
     for (let i = 0; i < sectorSize / 4 - 1; i++) fatSectors.push(s.readUInt32LE(i * 4));
-    difatNext = s.readUInt32LE(sectorSize - 4);
+    next = s.readUInt32LE(sectorSize - 4);
   }
-  const fat: number[] = [];
-  for (const n of fatSectors) {
-    if (n >= END_OF_CHAIN - 1) continue;
-    const s = sector(n);
-    for (let i = 0; i + 4 <= s.length; i += 4) fat.push(s.readUInt32LE(i));
-  }
-  const chain = (start: number, table: number[]) => {
+  const fatParts: Buffer[] = [];
+  for (const n of new Set(fatSectors)) if (n <= MAX_REGULAR_SECTOR && n < sectorCount) fatParts.push(sector(n));
+  const fatBytes = Buffer.concat(fatParts);
+  const fatAt = (n: number) => (n * 4 + 4 <= fatBytes.length ? fatBytes.readUInt32LE(n * 4) : 0xfffffffe);
+
+  /** Sector numbers of a chain: stops at its end, at a number out of range, or at a sector already in it. */
+  const chain = (start: number, next: (n: number) => number, limit: number) => {
     const out: number[] = [];
-    for (let n = start; n < END_OF_CHAIN - 1 && n < table.length + 1 && out.length < MAX_SECTORS; n = table[n] ?? END_OF_CHAIN) out.push(n);
+    const seen = new Set<number>();
+    for (let n = start; n <= MAX_REGULAR_SECTOR && n < limit && !seen.has(n); n = next(n)) {
+      seen.add(n);
+      out.push(n);
+    }
     return out;
   };
-  const readChain = (start: number) => Buffer.concat(chain(start, fat).map(sector));
-  const directory = readChain(dirStart);
-  const entries: Array<{ name: string; type: number; left: number; right: number; child: number; start: number; size: number }> = [];
+  /** The chain's bytes up to `size`, charged to the budget; sectors past what is wanted are never copied. */
+  const take = (sectors: number[], read: (n: number) => Buffer, unit: number, size: number) => {
+    const wanted = Math.max(0, Math.min(size, budget, sectors.length * unit));
+    const parts: Buffer[] = [];
+    for (let i = 0; i * unit < wanted; i++) parts.push(read(sectors[i]!));
+    const data = Buffer.concat(parts).subarray(0, wanted);
+    budget -= data.length;
+    return data;
+  };
+  const readChain = (start: number, size = Infinity) => take(chain(start, fatAt, sectorCount), sector, sectorSize, size);
+
+  const directory = readChain(b.readUInt32LE(48));
+  const entries: DirEntry[] = [];
   for (let at = 0; at + 128 <= directory.length; at += 128) {
     const nameLength = Math.min(64, directory.readUInt16LE(at + 64));
     entries.push({
@@ -61,84 +111,43 @@ export function readOle(b: Buffer): OleStream[] {
       left: directory.readUInt32LE(at + 68),
       right: directory.readUInt32LE(at + 72),
       child: directory.readUInt32LE(at + 76),
+      clsid: guidAt(directory, at + 80),
       start: directory.readUInt32LE(at + 116),
+      // The high half is reserved in version 3 and no stream here exceeds 4 GiB.
       size: directory.readUInt32LE(at + 120),
     });
   }
   const root = entries[0];
-  if (root === undefined) return [];
-  const miniStream = readChain(root.start);
-  const miniFat: number[] = [];
-  const miniFatBytes = readChain(miniFatStart);
-  for (let i = 0; i + 4 <= miniFatBytes.length; i += 4) miniFat.push(miniFatBytes.readUInt32LE(i));
-  const readStream = (entry: (typeof entries)[number]) => {
-    const data = entry.size < miniCutoff
-      ? Buffer.concat(chain(entry.start, miniFat).map((n) => miniStream.subarray(n * miniSize, n * miniSize + miniSize)))
-      : readChain(entry.start);
-    return data.subarray(0, entry.size);
-  };
+  if (root === undefined) return { streams: [], storages: [] };
+  const miniStream = readChain(root.start, root.size);
+  const miniFatBytes = readChain(b.readUInt32LE(60));
+  const miniFatAt = (n: number) => (n * 4 + 4 <= miniFatBytes.length ? miniFatBytes.readUInt32LE(n * 4) : 0xfffffffe);
+  const miniCount = Math.ceil(miniStream.length / miniSize);
+  const readStream = (entry: DirEntry) =>
+    entry.size < miniCutoff
+      ? take(chain(entry.start, miniFatAt, miniCount), (n) => miniStream.subarray(n * miniSize, n * miniSize + miniSize), miniSize, entry.size)
+      : readChain(entry.start, entry.size);
+
   // The directory is a red-black tree per storage: walk it from the root's child.
-  const streams: OleStream[] = [];
-  const seen = new Set<number>();
-  const walk = (id: number, prefix: string) => {
+  const result: CompoundFile = { streams: [], storages: [{ path: '', clsid: root.clsid }] };
+  const seen = new Set<number>([0]);
+  const stack: Array<[id: number, prefix: string]> = [[root.child, '']];
+  while (stack.length > 0) {
+    const [id, prefix] = stack.pop()!;
     const entry = entries[id];
-    if (entry === undefined || seen.has(id)) return;
+    if (entry === undefined || seen.has(id)) continue;
     seen.add(id);
-    walk(entry.left, prefix);
-    walk(entry.right, prefix);
-    if (entry.type === 2) streams.push({ path: `${prefix}${entry.name}`, data: readStream(entry) });
-    if (entry.type === 1) walk(entry.child, `${prefix}${entry.name}/`);
-  };
-  walk(root.child, '');
-  return streams;
+    stack.push([entry.left, prefix], [entry.right, prefix]);
+    if (entry.type === 2) result.streams.push({ path: `${prefix}${entry.name}`, data: readStream(entry) });
+    if (entry.type === 1) {
+      result.storages.push({ path: `${prefix}${entry.name}`, clsid: entry.clsid });
+      stack.push([entry.child, `${prefix}${entry.name}/`]);
+    }
+  }
+  return result;
 }
 
-/** MS-OVBA decompression of a compressed container starting at `start` (its 0x01 signature byte). */
-export function decompressVba(b: Buffer, start: number): Buffer | undefined {
-  if (b[start] !== 1) return undefined;
-  const out: number[] = [];
-  let pos = start + 1;
-  while (pos + 2 <= b.length) {
-    const header = b.readUInt16LE(pos);
-    if (((header >> 12) & 7) !== 3) break;
-    const chunkEnd = Math.min(b.length, pos + (header & 0x0fff) + 3);
-    pos += 2;
-    const chunkStart = out.length;
-    if ((header & 0x8000) === 0) {
-      for (const byte of b.subarray(pos, pos + 4096)) out.push(byte);
-      pos += 4096;
-      continue;
-    }
-    while (pos < chunkEnd) {
-      const flags = b[pos++]!;
-      for (let bit = 0; bit < 8 && pos < chunkEnd; bit++) {
-        if (((flags >> bit) & 1) === 0) {
-          out.push(b[pos++]!);
-          continue;
-        }
-        if (pos + 2 > b.length) return Buffer.from(out);
-        const token = b.readUInt16LE(pos);
-        pos += 2;
-        const bitCount = Math.max(4, Math.ceil(Math.log2(out.length - chunkStart)));
-        const lengthMask = 0xffff >> bitCount;
-        const length = (token & lengthMask) + 3;
-        const offset = (token >> (16 - bitCount)) + 1;
-        const from = out.length - offset;
-        if (from < chunkStart) return Buffer.from(out);
-        for (let k = 0; k < length; k++) out.push(out[from + k]!);
-      }
-    }
-    pos = chunkEnd;
-  }
-  return Buffer.from(out);
-}
-
-/** VBA source in a stream: each module's compressed source starts with `Attribute VB_Name`, stored literally. */
-export function vbaSources(data: Buffer): string[] {
-  const sources: string[] = [];
-  for (let at = data.indexOf('\x00Attribut'); at >= 3; at = data.indexOf('\x00Attribut', at + 1)) {
-    const source = decompressVba(data, at - 3);
-    if (source !== undefined && source.length > 0) sources.push(source.toString('latin1'));
-  }
-  return sources;
+/** Every stream of the file; throws on a header that is not OLE2. */
+export function readOle(b: Buffer): OleStream[] {
+  return readCompound(b).streams;
 }

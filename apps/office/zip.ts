@@ -14,7 +14,9 @@ export function zipMembers(b: Buffer): ZipMember[] {
   const eocd = b.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   if (eocd < from) return [];
   const count = b.readUInt16LE(eocd + 10);
-  let at = b.readUInt32LE(eocd + 16);
+  // Bytes prepended to the archive shift every offset; the directory's end tells by how much (malspam pads files so).
+  const shift = Math.max(0, eocd - (b.readUInt32LE(eocd + 12) + b.readUInt32LE(eocd + 16)));
+  let at = b.readUInt32LE(eocd + 16) + shift;
   const members: ZipMember[] = [];
   for (let i = 0; i < count && at + 46 <= b.length && b.readUInt32LE(at) === 0x02014b50; i++) {
     const nameLength = b.readUInt16LE(at + 28);
@@ -23,7 +25,7 @@ export function zipMembers(b: Buffer): ZipMember[] {
       method: b.readUInt16LE(at + 10),
       compressedSize: b.readUInt32LE(at + 20),
       size: b.readUInt32LE(at + 24),
-      offset: b.readUInt32LE(at + 42),
+      offset: b.readUInt32LE(at + 42) + shift,
     });
     at += 46 + nameLength + b.readUInt16LE(at + 30) + b.readUInt16LE(at + 32);
   }
