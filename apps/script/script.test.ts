@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { requireCorpus } from '../../test/helpers/fixtures.ts';
 import { encodedCommand, HIDDEN_IFRAME_HTML, obfuscatedJs, SCRIPTS, tinyPe } from './fixture.ts';
 import { analyseScript, isScript } from './script.ts';
 
@@ -103,17 +103,15 @@ describe('routing and benign scripts', () => {
     expect(flagged(text)).toEqual([]);
   });
 
-  it('leaves the benign corpus scripts clean', () => {
-    const dir = path.resolve(import.meta.dirname, '../../../shared/corpus/benign/script');
-    if (!fs.existsSync(dir)) return;
+  it('leaves the benign corpus scripts clean', (context) => {
+    const dir = path.join(requireCorpus(context), 'benign', 'script');
+    expect(fs.readdirSync(dir).length).toBeGreaterThan(20);
     for (const name of fs.readdirSync(dir)) expect({ name, rules: flagged(fs.readFileSync(path.join(dir, name)), name) }).toEqual({ name, rules: [] });
   });
 
+  // The test's own time limit is the bound: an unbounded fold of 200,000 concatenations would not end in it.
   it('stays bounded on a large hostile file', () => {
     const big = `eval("${'"+"a'.repeat(200_000)}");\n${'A'.repeat(3 << 20)}`;
-    const started = performance.now();
-    findings(big, 'a.js');
-    expect(performance.now() - started).toBeLessThan(20_000);
-    expect(os.tmpdir()).toBeTruthy();
-  });
+    expect(Array.isArray(findings(big, 'a.js'))).toBe(true);
+  }, 20_000);
 });
