@@ -101,7 +101,12 @@ export class ClamScan {
    */
   async check(): Promise<{ engine: string; problem?: string }> {
     for (const db of this.#options.databases) if (!fs.existsSync(db)) return { engine: 'clamscan', problem: `ClamAV database ${db} does not exist` };
-    const clamd = await this.clamd();
+    let clamd: Clamd | undefined;
+    try {
+      clamd = await this.clamd();
+    } catch (error) {
+      return { engine: 'clamd', problem: (error as Error).message };
+    }
     if (clamd && (await clamd.ping())) {
       const where = describeAddress(clamd.address);
       try {

@@ -87,6 +87,10 @@ describe('clamd protocol', () => {
     expect(() => parseClamdAddress('tcp://clamav')).toThrow(/tcp:\/\/HOST:PORT/);
   });
 
+  it('--check reports a SCAN_CLAMD it cannot read as a problem', async () => {
+    expect(await new ClamScan({ databases: OURS, clamd: 'tcp://clamav' }).check()).toMatchObject({ problem: expect.stringMatching(/SCAN_CLAMD=tcp:\/\/clamav/) });
+  });
+
   it("reads clamd's INSTREAM answers", () => {
     expect(parseStreamAnswer('stream: OK')).toEqual({ kind: 'clean' });
     expect(parseStreamAnswer('stream: Win.Trojan.Agent-1 FOUND')).toEqual({ kind: 'found', signature: 'Win.Trojan.Agent-1' });
