@@ -3,6 +3,7 @@
  * measured against a baseline taken in the same run on this machine.
  */
 import os from 'node:os';
+import { main as clamav } from './clamav.ts';
 import { main as cluster } from './cluster.ts';
 import { main as historyLoad } from './history-load.ts';
 import { main as runners } from './runners.ts';
@@ -20,4 +21,5 @@ console.log('\n(4) Zeek log reader: a generated conn.log of 200+ MB against wc -
 await zeekParse();
 await runners();
 await yaraRules();
+await clamav();
 await cluster();

@@ -16,6 +16,7 @@ tshark tshark
 redis-server redis-server
 yara yara
 clamscan clamav
+clamd clamav-daemon
 /usr/share/clamav-testfiles/clam.exe clamav-testfiles
 7z p7zip-full
 podman podman

@@ -7,6 +7,8 @@
  *   SCAN_YARA_SKIP_BROKEN  `1`: leave out rule files that do not compile alone, one stderr line each [off]
  *   SCAN_CLAMAV_DB      ClamAV databases, colon-separated (`off`: no ClamAV)
  *                       [clamav/broapt.hdb:clamav/broapt.ndb, and /var/lib/clamav when freshclam filled it]
+ *   SCAN_CLAMD          `auto`: clamd at clamd.conf's LocalSocket or /run/clamav/clamd.ctl when it answers,
+ *                       `off`: clamscan only, a Unix socket path or tcp://HOST:PORT [auto]
  * YARA rules see the externals public rulesets use: filename, filepath,
  * extension (`.exe`), filetype (`EXE`, `ELF`, `PDF`, …) and owner (empty).
  *   YARA, YARAC, CLAMSCAN  the tools [yara, yarac, clamscan from PATH]
@@ -19,7 +21,7 @@ import { entropyOfBytes } from '../lib/bytes.ts';
 import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp, type AppMain } from '../lib/run-app.ts';
 import { pathList } from '../lib/tools.ts';
-import { ClamAv } from './clamav.ts';
+import { ClamScan } from './clamav-scan.ts';
 import { Yara, type Externals } from './yara.ts';
 
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
@@ -53,6 +55,9 @@ export function systemClamDatabases(folder = '/var/lib/clamav'): string[] {
   return fs.readdirSync(folder).some((name) => /\.(?:cvd|cld)$/.test(name)) ? [folder] : [];
 }
 
+/** The databases the scan gives clamscan, and a private clamd (clamd-server.ts), by default. */
+export const defaultClamDatabases = (): string[] => [here('clamav/broapt.hdb'), here('clamav/broapt.ndb'), ...systemClamDatabases()];
+
 /** LOKI's and signature-base's `filetype` names, by the first bytes. */
 const FILETYPES: Array<[string, string]> = [
   ['MZ', 'EXE'],
@@ -83,14 +88,17 @@ export interface GenericAnalyzer extends Analyzer {
   prepare(): Promise<void>;
   /** Problems that make the scan unusable (rules that do not compile, databases that do not load). */
   check(): Promise<string[]>;
+  /** What the last check found in use (`clamav: clamd at …`), for `--check` to say. */
+  notes(): string[];
 }
 
 /** The generic scan every file gets: MIME against content, YARA, ClamAV, entropy. */
 export function createGenericAnalyzer(env: NodeJS.ProcessEnv = process.env): GenericAnalyzer {
   const rules = pathList(env.SCAN_YARA_RULES, [here('rules')]);
-  const databases = pathList(env.SCAN_CLAMAV_DB, [here('clamav/broapt.hdb'), here('clamav/broapt.ndb'), ...systemClamDatabases()]);
+  const databases = pathList(env.SCAN_CLAMAV_DB, defaultClamDatabases());
   const yara = rules.length === 0 ? undefined : new Yara({ rules, compiled: env.SCAN_YARA_COMPILED || undefined, cacheDir: env.XDG_CACHE_HOME, mode: env.SCAN_YARA_MODE === 'source' ? 'source' : 'compiled', yara: env.YARA || 'yara', yarac: env.YARAC || 'yarac', skipBroken: env.SCAN_YARA_SKIP_BROKEN === '1' });
-  const clam = databases.length === 0 ? undefined : new ClamAv({ databases, clamscan: env.CLAMSCAN || 'clamscan' });
+  const clam = databases.length === 0 ? undefined : new ClamScan({ databases, clamscan: env.CLAMSCAN || 'clamscan', clamd: env.SCAN_CLAMD });
+  let notes: string[] = [];
 
   return {
     name: 'scan',
@@ -101,13 +109,15 @@ export function createGenericAnalyzer(env: NodeJS.ProcessEnv = process.env): Gen
     async check(): Promise<string[]> {
       const problems: string[] = [];
       if (yara) await yara.compile().catch((error: Error) => problems.push(error.message));
-      const clamProblem = await clam?.check();
-      if (clamProblem) problems.push(clamProblem);
+      const clamCheck = await clam?.check();
+      notes = clamCheck ? [`clamav: ${clamCheck.engine}`] : [];
+      if (clamCheck?.problem) problems.push(clamCheck.problem);
       return problems;
     },
+    notes: () => notes,
     async analyse(sample: Sample) {
       const file = sample.path;
-      const [yaraFindings, clamFindings] = await Promise.all([yara ? yara.scan(file, yaraExternals(sample)) : [], clam ? clam.scan([file]).then((found) => found.get(file)!) : []]);
+      const [yaraFindings, clamFindings] = await Promise.all([yara ? yara.scan(file, yaraExternals(sample)) : [], clam ? clam.scan(sample) : []]);
       const findings = [...mimeFindings(sample.mime, sample.realMime), ...yaraFindings, ...clamFindings];
       const entropy = Number(entropyOfBytes(sample.bytes).toFixed(4));
       if (entropy > 7.2 && !DENSE.test(sample.realMime)) {
@@ -119,9 +129,9 @@ export function createGenericAnalyzer(env: NodeJS.ProcessEnv = process.env): Gen
 }
 
 /** The generic scan as an app of its own: `node scan.ts FILE`, warm or `--check`. */
-export function createScanner(env: NodeJS.ProcessEnv = process.env): AppMain & Pick<GenericAnalyzer, 'prepare' | 'check'> {
+export function createScanner(env: NodeJS.ProcessEnv = process.env): AppMain & Pick<GenericAnalyzer, 'prepare' | 'check' | 'notes'> {
   const generic = createGenericAnalyzer(env);
-  return { ...analyzerApp(generic), prepare: () => generic.prepare(), check: () => generic.check() };
+  return { ...analyzerApp(generic), prepare: () => generic.prepare(), check: () => generic.check(), notes: () => generic.notes() };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(createScanner());

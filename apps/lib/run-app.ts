@@ -12,6 +12,8 @@ export interface AppMain {
   analyse: Analyse;
   /** Problems that make the app unusable (a rule that does not compile); empty when it is ready. */
   check?: () => Promise<string[]>;
+  /** What the check found in use (`clamav: clamd at …`): lines `--check` prints as they are. */
+  notes?: () => string[];
   /** Work done once before the first file (compile rules); warm mode pays it once per process. */
   prepare?: () => Promise<void>;
 }
@@ -45,6 +47,7 @@ export function analyzerApp(analyzer: Analyzer): AppMain {
 export async function runApp(app: AppMain): Promise<void> {
   if (process.argv.includes('--check')) {
     const problems = (await app.check?.()) ?? [];
+    for (const note of app.notes?.() ?? []) process.stdout.write(`${note}\n`);
     for (const problem of problems) process.stdout.write(`${app.name}: ${problem}\n`);
     if (problems.length === 0) process.stdout.write(`${app.name}: ok\n`);
     process.exitCode = problems.length === 0 ? 0 : 1;

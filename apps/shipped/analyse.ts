@@ -22,6 +22,7 @@ export function createShippedApp(env: NodeJS.ProcessEnv = process.env, options: 
     name: 'broapt',
     prepare: () => generic.prepare(),
     check: () => generic.check(),
+    notes: () => generic.notes(),
     close: () => contained.close(),
     async analyse(file, mime, report) {
       const sample = await loadSample(file, { mime, childrenDir: childrenDirOf(report, env) });
