@@ -21,6 +21,8 @@ export interface CheckOptions {
   programs: 'all' | 'named';
   /** Longest a `check` command may take. */
   timeoutMs?: number;
+  /** Told once per distinct check that passed, with what it printed (which engines it found, say). */
+  onPass?: (command: string, output: string) => void;
 }
 
 const SHELL_WORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', '{', '}', '(', '!', '[', '[[', 'test', ':', '.', 'true', 'false', 'echo', 'printf', 'cd', 'exit', 'export', 'set', 'unset', 'read', 'eval', 'exec', 'command', 'trap', 'wait', 'shift', 'return', 'local', 'source', 'type', 'umask', 'ulimit', 'sleep', 'kill']);
@@ -79,8 +81,8 @@ function programProblems(app: App, workdir: string, options: CheckOptions): stri
   return [...new Set(problems)];
 }
 
-/** Runs one `check` command: undefined when it passes, else what it said. */
-function runCheck(command: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<string | undefined> {
+/** Runs one `check` command: `problem` is undefined when it passes; `output` is what it printed. */
+function runCheck(command: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ problem?: string; output: string }> {
   return new Promise((resolve) => {
     // Its own process group, so a timeout kills what the check started too (the shipped one runs node, yarac, clamscan).
     const child = spawn('/bin/sh', ['-c', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -97,12 +99,12 @@ function runCheck(command: string, cwd: string, env: Record<string, string>, tim
     const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    child.on('error', (error) => resolve(error.message));
+    child.on('error', (error) => resolve({ problem: error.message, output }));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) return resolve(undefined);
+      if (code === 0) return resolve({ output });
       const how = timedOut ? `did not finish within ${timeoutMs / 1000} s` : signal ? `was killed by ${signal}` : `exited ${code}`;
-      resolve(`check \`${command}\` ${how}${output.trim() ? `:\n      ${output.trim().split('\n').join('\n      ')}` : ''}`);
+      resolve({ problem: `check \`${command}\` ${how}${output.trim() ? `:\n      ${output.trim().split('\n').join('\n      ')}` : ''}`, output });
     });
   });
 }
@@ -115,7 +117,7 @@ function runCheck(command: string, cwd: string, env: Record<string, string>, tim
  */
 export async function checkApps(config: ApiConfig, options: CheckOptions): Promise<AppProblem[]> {
   const problems: AppProblem[] = (await missingWorkdirs(config)).map(({ app, workdir }) => ({ app, problem: `working directory ${workdir} does not exist: create it (mkdir -p) or fix \`workdir\`` }));
-  const runs = new Map<string, Promise<string | undefined>>();
+  const runs = new Map<string, Promise<{ problem?: string; output: string }>>();
   const apps = [config.example, ...config.apps];
   const pending: Array<Promise<void>> = [];
   for (const app of apps) {
@@ -124,8 +126,12 @@ export async function checkApps(config: ApiConfig, options: CheckOptions): Promi
     for (const problem of programProblems(app, workdir, options)) problems.push({ app, problem });
     for (const command of app.check) {
       const key = JSON.stringify([command, workdir, app.environ]);
-      if (!runs.has(key)) runs.set(key, runCheck(command, workdir, app.environ, Math.min(app.timeoutMs, options.timeoutMs ?? 120_000)));
-      pending.push(runs.get(key)!.then((problem) => void (problem && problems.push({ app, problem }))));
+      if (!runs.has(key)) {
+        const run = runCheck(command, workdir, app.environ, Math.min(app.timeoutMs, options.timeoutMs ?? 120_000));
+        runs.set(key, run);
+        void run.then(({ problem, output }) => problem === undefined && options.onPass?.(command, output));
+      }
+      pending.push(runs.get(key)!.then(({ problem }) => void (problem && problems.push({ app, problem }))));
     }
   }
   await Promise.all(pending);

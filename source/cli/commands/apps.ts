@@ -53,10 +53,12 @@ export async function run(args: string[]): Promise<number> {
   const config = await loadApiConfig(settings.apiRoot, { defaultTimeoutMs: settings.timeout * 1000 });
   if (action === 'check') {
     if (positionals.length > 0) throw new UsageError('`broapt apps check` takes no PATH.');
-    const problems = await checkApps(config, { programs: 'all' });
+    const passed: string[] = [];
+    const problems = await checkApps(config, { programs: 'all', onPass: (command, output) => passed.push(...output.trim().split('\n').filter((line) => line !== '').map((line) => `  check \`${command}\`: ${line}`)) });
     const apps = [config.example, ...config.apps];
     const broken = new Set(problems.map((p) => p.app));
     process.stdout.write(`${config.file}: ${apps.length} app${apps.length === 1 ? '' : 's'}, ${apps.length - broken.size} usable, ${broken.size} broken\n`);
+    if (passed.length > 0) process.stdout.write(`${passed.join('\n')}\n`);
     if (problems.length > 0) process.stdout.write(`${formatProblems(problems)}\n`);
     return problems.length === 0 ? 0 : 1;
   }
