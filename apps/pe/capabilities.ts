@@ -6,8 +6,8 @@
  */
 import type { Indicator } from './indicator.ts';
 
-/** An API name (matched with its A/W forms) or a pattern over the strings. */
-type Evidence = string | RegExp;
+/** An API name (matched with its A/W forms), names any one of which counts, or a pattern over the strings. */
+type Evidence = string | string[] | RegExp;
 
 interface Capability {
   id: string;
@@ -54,8 +54,16 @@ export const CAPABILITIES: Capability[] = [
   { id: 'pe-loader', description: 'maps a program into memory by itself (RunPE, manual mapping)', weight: 5, min: 4, dotnet: true, evidence: ['VirtualAlloc', 'VirtualProtect', 'GetDelegateForFunctionPointer', /^IMAGE_NT_HEADERS(32|64)?$/m, /^IMAGE_SECTION_HEADER$/m, /^PAGE_EXECUTE_READWRITE$/m, /^(run_?pe|ManualMap|MemoryModule)$/im, 'NtUnmapViewOfSection', 'ZwUnmapViewOfSection', 'WriteProcessMemory', 'SetThreadContext', 'Wow64SetThreadContext'] },
   { id: 'resource-payload', description: 'takes a payload from its resources and decrypts or decompresses it', weight: 2, min: 5, evidence: ['FindResource', 'LoadResource', 'SizeofResource', 'CryptDecrypt', 'CryptImportKey', 'RtlDecompressBuffer'] },
   { id: 'shortcut-persistence', description: 'creates shortcuts through WScript.Shell (startup persistence)', weight: 2, min: 3, evidence: [/WScript\.Shell/i, /^CreateShortcut$/m, /^SpecialFolders$|\\Startup\\/m, /\.lnk$/m] },
-  { id: 'miner', description: 'cryptocurrency mining', weight: 4, min: 1, evidence: [/stratum\+tcp:\/\//i, /\bxmrig\b|cryptonight|\bnicehash\b/i] },
+  { id: 'miner', description: 'cryptocurrency mining', weight: 4, min: 1, evidence: [/stratum\+tcp:\/\//i, /\bxmrig\b|cryptonight|\bnicehash\b/i, /(^|\s)-o\s+[\w.-]+:\d{2,5}\s+-u\s+\S{20,}/m] },
   { id: 'dotnet-loader', description: '.NET code that loads assemblies from memory or decrypts payloads', weight: 1, min: 2, evidence: [/^Assembly$/m, /^Load$/m, /^FromBase64String$/m, /^CreateDecryptor$/m, /^Invoke(Member)?$/m] },
+  { id: 'recon', description: 'surveys the host (processes, installed programs, drives, hardware, users)', weight: 2, min: 5, evidence: ['CreateToolhelp32Snapshot', /CurrentVersion\\Uninstall\b/i, 'GetComputerName', 'GetUserName', 'GetAdaptersInfo', /ProcessorNameString/, 'GetLogicalDrives', 'GlobalMemoryStatus', 'NetWkstaGetInfo', /\b(systeminfo|ipconfig \/all|tasklist|whoami|net (user|view|localgroup))\b/i] },
+  { id: 'exfiltration', description: 'uploads files in a hand-built multipart HTTP form', weight: 2, min: 2, evidence: [/multipart\/form-data; ?boundary=/i, /Content-Disposition: form-data; name="[^"]*"; filename=/i, /^-{10,}[0-9a-f]{8,}$/im] },
+  { id: 'proxy-execution', description: 'runs its payload through a signed Windows program (rundll32 by ordinal, regsvr32, mshta, certutil, bitsadmin)', weight: 2, min: 2, evidence: [/\brundll32(\.exe)?\b/i, /,#\d+\b/], strong: [/regsvr32[^\n]{0,30}\/i:https?:/i, /mshta(\.exe)?"?\s+"?(https?:|vbscript:|javascript:)/i, /certutil(\.exe)?[^\n]{0,20}-urlcache/i, /bitsadmin(\.exe)?[^\n]{0,20}\/transfer/i] },
+  { id: 'self-debugging', description: 'debugs a process it starts (self-debugging unpackers, process tampering)', weight: 2, min: 4, evidence: ['DebugActiveProcess', 'WaitForDebugEvent', 'ContinueDebugEvent', 'GetThreadContext', 'SetThreadContext', 'ReadProcessMemory'] },
+  { id: 'hidden-desktop', description: 'creates a desktop of its own to run programs unseen', weight: 2, min: 2, evidence: ['CreateDesktop', 'SetThreadDesktop', 'SwitchDesktop'] },
+  { id: 'shell-unzip', description: 'extracts archives through the Shell object, without tools', weight: 2, min: 2, evidence: [/^Shell\.Application$/im, /^CopyHere$/m, /\.NameSpace\(/] },
+  { id: 'drop-and-run', description: 'writes a program into a user or system folder and starts it', weight: 3, min: 5, dotnet: true, evidence: [['WriteAllBytes', 'Copy', 'Move'], ['GetFolderPath', 'SpecialFolder', 'GetTempPath'], ['Process', 'ProcessStartInfo'], ['Start'], /^\.exe$|\\[\w -]+\.exe$/im, ['GetManifestResourceStream', 'GetObject', 'CreateShortcut']] },
+  { id: 'rat-config', description: 'settings of a remote-access builder (hosts, ports, mutex, install name)', weight: 2, min: 3, dotnet: true, evidence: [['Hosts', 'Host', 'HOST', 'hosts', 'host'], ['Ports', 'Port', 'PORT', 'ports', 'port'], ['MUTEX', 'Mutex', 'MTX', 'mutex'], ['Install', 'INSTALL', 'InstallFolder', 'InstallPath', 'StartupName', 'BDOS', 'Pastebin']] },
 ];
 
 const hasApi = (names: Set<string>, api: string) => names.has(api) || names.has(`${api}A`) || names.has(`${api}W`) || names.has(`${api}ExA`) || names.has(`${api}ExW`);
@@ -71,6 +79,7 @@ export function capabilityIndicators(traits: Traits): Indicator[] {
     }
     const hits = capability.evidence.flatMap((e) => {
       if (typeof e === 'string') return hasApi(traits.names, e) ? [e] : [];
+      if (Array.isArray(e)) return e.filter((name) => traits.names.has(name)).slice(0, 1);
       const match = e.exec(traits.text);
       return match ? [JSON.stringify(match[0].trim().slice(0, 60))] : [];
     });

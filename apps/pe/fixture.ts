@@ -6,16 +6,18 @@ export interface PeSpec {
   /** DLL → function names. */
   imports?: Record<string, string[]>;
   timestamp?: number;
-  /** Bytes of the first section (code), e.g. random ones for a packed look. */
+  /** Bytes after the code of the first section, e.g. strings or random bytes for a packed look. */
   code?: Buffer;
 }
 
 const ALIGN = 0x200;
+/** Stands in for compiled code: a return, then bytes as varied as machine code (entropy 6), so no test file looks blank. */
+const CODE = Buffer.from([0xc3, ...Array.from({ length: ALIGN - 1 }, (_, i) => (i * 7) % 64)]);
 const pad = (b: Buffer) => Buffer.concat([b, Buffer.alloc((ALIGN - (b.length % ALIGN)) % ALIGN)]);
 
 export function buildPe(spec: PeSpec = {}): Buffer {
   const names = spec.sections ?? ['.text', '.idata'];
-  const code = pad(spec.code ?? Buffer.from([0xc3]));
+  const code = pad(Buffer.concat([CODE, spec.code ?? Buffer.alloc(0)]));
   // Every section but the import table holds `code`; each gets whole 4 KiB pages of address space.
   const span = Math.ceil(code.length / 0x1000) * 0x1000;
   const rva = (i: number) => 0x1000 + i * span;

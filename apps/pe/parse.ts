@@ -33,6 +33,8 @@ export interface PeInfo {
   sections: Section[];
   /** DLL name → imported function names (ordinals as `#n`). */
   imports: Record<string, string[]>;
+  /** Exported functions: how many there are, and the names of those exported by name. */
+  exports: { count: number; names: string[] };
   /** The Authenticode blob (directory 4: a file offset, not an RVA). */
   security: DataDirectory;
   /** The CLI header of a .NET assembly (directory 14). */
@@ -107,6 +109,7 @@ export function parsePe(buffer: Buffer): PeInfo | undefined {
     dotnet: clr.rva !== 0,
     sections,
     imports: readImports(buffer, dir(1).rva, (rva) => offsetOfRva(sections, rva), pe32plus),
+    exports: readExports(buffer, dir(0).rva, (rva) => offsetOfRva(sections, rva)),
     security,
     clr,
     overlayOffset: imageEnd < signedEnd ? imageEnd : buffer.length,
@@ -133,4 +136,17 @@ function readImports(buffer: Buffer, rva: number, offsetOf: (rva: number) => num
     imports[cString(buffer, offsetOf(nameRva)).toLowerCase()] = names;
   }
   return imports;
+}
+
+/** The export directory: its function count and up to 4096 names. */
+function readExports(buffer: Buffer, rva: number, offsetOf: (rva: number) => number): { count: number; names: string[] } {
+  const at = rva === 0 ? -1 : offsetOf(rva);
+  if (at < 0 || at + 40 > buffer.length) return { count: 0, names: [] };
+  const names: string[] = [];
+  const nameTable = offsetOf(buffer.readUInt32LE(at + 32));
+  for (let i = 0; nameTable >= 0 && i < Math.min(buffer.readUInt32LE(at + 24), 4096) && nameTable + i * 4 + 4 <= buffer.length; i++) {
+    const name = cString(buffer, offsetOf(buffer.readUInt32LE(nameTable + i * 4)));
+    if (name !== '') names.push(name);
+  }
+  return { count: buffer.readUInt32LE(at + 20), names };
 }

@@ -7,7 +7,7 @@ import type { Finding } from '../lib/report.ts';
 import type { Indicator } from './indicator.ts';
 
 /** Rules that only say "packed": together they weigh at most PACKING_CAP. */
-const PACKING = /^pe\.(packer\.|section\.(high-entropy|unpacks-into|writable-code)|imports\.minimal|entry\.last-section)/;
+const PACKING = /^pe\.(packer\.|section\.(high-entropy|unpacks-into|writable-code)|imports\.minimal|entry\.last-section|timestamp\.zero)/;
 const PACKING_CAP = 3;
 export const SUSPICIOUS_AT = 5;
 export const MALICIOUS_AT = 12;

@@ -1,18 +1,16 @@
 /**
  * How a PE is built: packers (by section names), packed or encrypted
- * content, sections no linker makes, an entry point in odd places, data
- * appended after the image and programs hidden inside it. Packing alone is
- * common in benign tools, so these signals weigh little and packing ones
+ * content, sections no linker makes, an entry point in odd places
+ * (payloads.ts tells what the file carries). Packing alone is common in benign tools, so these signals weigh little and packing ones
  * share one capped weight (score.ts).
  */
-import { entropyOfBytes } from '../lib/bytes.ts';
 import type { Indicator } from './indicator.ts';
 import type { PeInfo, Section } from './parse.ts';
 
 const PACKER_SECTIONS: Record<string, string> = { UPX0: 'UPX', UPX1: 'UPX', UPX2: 'UPX', '.aspack': 'ASPack', '.adata': 'ASPack', MPRESS1: 'MPRESS', MPRESS2: 'MPRESS', '.petite': 'Petite', '.themida': 'Themida', '.winlice': 'Themida', '.vmp0': 'VMProtect', '.vmp1': 'VMProtect', pec1: 'PECompact', PEC2: 'PECompact', PECompact2: 'PECompact', '.nsp0': 'NsPack', '.nsp1': 'NsPack', nsp0: 'NsPack', nsp1: 'NsPack', '.MEW': 'MEW', MEW: 'MEW', '.packed': 'RLPack', '.RLPack': 'RLPack', '.perplex': 'Perplex', '.yP': 'Y0da', '.y0da': 'Y0da', ExeS: 'EXE Stealth', '.enigma1': 'Enigma', '.enigma2': 'Enigma', kkrunchy: 'kkrunchy', FSG: 'FSG', '.boom': 'Boomerang', '.ccg': 'CCG', '.charmve': 'PIN', '.mpress1': 'MPRESS' };
 
 /** Section names compilers and linkers of note produce; anything else was named by hand or by a packer. */
-const KNOWN_SECTIONS = new Set(['.text', '.data', '.rdata', '.idata', '.edata', '.pdata', '.rsrc', '.reloc', '.tls', '.bss', '.crt', '.CRT', '.debug', '.didat', '.gfids', '.giats', '.00cfg', '.textbss', '.xdata', '.sdata', '.srdata', '.orpc', '.eh_fram', '.tsustub', '.tsuarch', '_RDATA', '.retplne', '.voltbl', '.fptable', 'CODE', 'DATA', 'BSS', '.icode', 'INIT', 'PAGE', 'PAGELK', 'PAGEVRFY', 'NONPAGED', '.cormeta', '.sxdata', '.ndata', '.text$mn', '.idata$2', '.mrdata', '.wpp_sf', '.hexpthk', '.rodata', '.init', '.fini', '.ctors', '.dtors', '.gnu_deb', '.stab', '.stabstr', '.buildid', '.qtmetad', '.imrsiv', 'minATL', '.detourc', '.detourd', '.gehcont', '.guids', '.rtc', 'fothk', '.sbss', 'SHARED', '.shared', 'Shared', 'PAGEKD', '.apiset', 'malloc_h', '.clr_uef', '.msvcjmc']);
+const KNOWN_SECTIONS = new Set(['.text', '.data', '.rdata', '.idata', '.edata', '.pdata', '.rsrc', '.reloc', '.tls', '.bss', '.crt', '.CRT', '.debug', '.didat', '.gfids', '.giats', '.00cfg', '.textbss', '.xdata', '.sdata', '.srdata', '.orpc', '.eh_fram', '.tsustub', '.tsuarch', '_RDATA', '.retplne', '.voltbl', '.fptable', 'CODE', 'DATA', 'BSS', '.icode', 'INIT', 'PAGE', 'PAGELK', 'PAGEVRFY', 'NONPAGED', '.cormeta', '.sxdata', '.ndata', '.text$mn', '.idata$2', '.mrdata', '.wpp_sf', '.hexpthk', '.rodata', '.init', '.fini', '.ctors', '.dtors', '.gnu_deb', '.stab', '.stabstr', '.buildid', '.qtmetad', '.imrsiv', 'minATL', '.detourc', '.detourd', '.gehcont', '.guids', '.rtc', 'fothk', '.sbss', 'SHARED', '.shared', 'Shared', 'PAGEKD', '.apiset', 'malloc_h', '.clr_uef', '.msvcjmc', '.symtab']);
 
 const name = (s: Section) => JSON.stringify(s.name);
 
@@ -24,7 +22,8 @@ export function structureIndicators(info: PeInfo, bytes: Buffer): Indicator[] {
   const found: Indicator[] = [];
   const packers = packerNames(info);
   for (const packer of packers) found.push({ rule: `pe.packer.${packer.toLowerCase().replace(/\W+/g, '-')}`, description: `section names of the ${packer} packer`, weight: 1 });
-  const packed = info.sections.filter((s) => s.executable && s.entropy > 7.2);
+  // Compiled code stays below 7 bits per byte; denser code sections hold encrypted data.
+  const packed = info.sections.filter((s) => s.executable && s.entropy > 7.0 && s.rawSize >= 0x1000);
   if (packed.length > 0) found.push({ rule: 'pe.section.high-entropy', description: `executable section ${packed.map(name).join(', ')} has entropy ${packed[0]!.entropy}: packed or encrypted code`, weight: 1 });
   const hollow = info.sections.filter((s) => s.rawSize === 0 && s.virtualSize >= 0x10000 && (s.executable || s.writable) && !/^\.?bss$/i.test(s.name));
   if (hollow.length > 0) found.push({ rule: 'pe.section.unpacks-into', description: `section ${hollow.map(name).join(', ')} has no bytes on disk but ${hollow[0]!.virtualSize} bytes in memory: room for unpacked code`, weight: 1 });
@@ -34,14 +33,18 @@ export function structureIndicators(info: PeInfo, bytes: Buffer): Indicator[] {
   const odd = info.sections.filter((s) => !KNOWN_SECTIONS.has(s.name) && !(s.name in PACKER_SECTIONS) && !/^\/\d+$/.test(s.name));
   if (odd.length > 0) found.push({ rule: 'pe.section.odd-name', description: `section names no common linker gives: ${odd.map(name).join(', ')}`, weight: odd.some((s) => s.executable) ? 2 : 1 });
   const dense = info.sections.filter((s) => !s.executable && s.name !== '.rsrc' && s.entropy > 7.5 && s.rawSize >= 0x4000);
-  if (dense.length > 0) found.push({ rule: 'pe.section.encrypted-data', description: `data section ${dense.map(name).join(', ')} has entropy ${dense[0]!.entropy}: an encrypted or compressed payload`, weight: 2 });
+  // When the encrypted data is most of the file, the program is a wrapper around it.
+  const denseShare = dense.reduce((sum, s) => sum + s.rawSize, 0) / Math.max(bytes.length, 1);
+  if (dense.length > 0) found.push({ rule: 'pe.section.encrypted-data', description: `data section ${dense.map(name).join(', ')} has entropy ${dense[0]!.entropy} and makes ${Math.round(denseShare * 100)}% of the file: an encrypted or compressed payload`, weight: denseShare >= 0.4 ? 3 : 2 });
+  // Code sections of near-empty bytes are placeholders the program writes its real code into at run time.
+  const blank = info.sections.filter((s) => s.executable && s.rawSize >= 0x200 && s.entropy < 3);
+  if (blank.length > 0) found.push({ rule: 'pe.section.blank-code', description: `executable section ${blank.map(name).join(', ')} holds almost no code (entropy ${blank[0]!.entropy}): room for code written at run time`, weight: 1 });
   // Icons and images compress less: a resource section this dense and this large is an encrypted payload.
   const resources = info.sections.find((s) => s.name === '.rsrc' && s.entropy > 7.9 && s.rawSize >= 0x10000 && s.rawSize * 5 >= bytes.length * 2);
   if (resources) found.push({ rule: 'pe.resource.encrypted', description: `resources are ${resources.rawSize} bytes with entropy ${resources.entropy}: an encrypted or compressed payload`, weight: 2 });
   const bloated = info.sections.filter((s) => s.virtualSize > 0x1000000 && s.virtualSize > 64 * Math.max(s.rawSize, 1));
   if (bloated.length > 0) found.push({ rule: 'pe.section.bloated', description: `section ${bloated.map(name).join(', ')} reserves ${bloated[0]!.virtualSize} bytes for ${bloated[0]!.rawSize} on disk`, weight: 1 });
   found.push(...entryIndicators(info));
-  found.push(...payloadIndicators(info, bytes));
   return found;
 }
 
@@ -53,28 +56,4 @@ function entryIndicators(info: PeInfo): Indicator[] {
   if (!section.executable) return [{ rule: 'pe.entry.not-code', description: `entry point lies in the non-executable section ${name(section)}`, weight: 2 }];
   if (at > 0 && at === info.sections.length - 1) return [{ rule: 'pe.entry.last-section', description: `entry point lies in the last section ${name(section)}, where packers and file infectors put their stub`, weight: 1 }];
   return [];
-}
-
-/** `MZ` followed by a PE header at the place its e_lfanew names. */
-function embeddedPeAt(bytes: Buffer, from: number, to: number): number {
-  for (let at = bytes.indexOf('MZ', from), n = 0; at >= 0 && at < to && n < 10_000; at = bytes.indexOf('MZ', at + 2), n++) {
-    if (at + 0x40 > bytes.length) break;
-    const pe = at + bytes.readUInt32LE(at + 0x3c);
-    if (pe > at && pe + 4 <= bytes.length && pe - at < 0x1000 && bytes.readUInt32LE(pe) === 0x00004550) return at;
-  }
-  return -1;
-}
-
-function payloadIndicators(info: PeInfo, bytes: Buffer): Indicator[] {
-  const found: Indicator[] = [];
-  const headerEnd = info.sections.reduce((min, s) => (s.rawSize > 0 ? Math.min(min, s.rawOffset) : min), Math.min(bytes.length, 0x1000));
-  const embedded = embeddedPeAt(bytes, Math.max(headerEnd, 0x40), Math.min(bytes.length, 64 << 20));
-  if (embedded >= 0) found.push({ rule: 'pe.embedded-pe', description: `a second program (MZ/PE header) at offset 0x${embedded.toString(16)}: a dropper carrying its payload`, weight: embedded >= info.overlayOffset ? 3 : 2 });
-  const overlay = bytes.length - info.overlayOffset;
-  if (overlay >= 0x2000) {
-    const entropy = Number(entropyOfBytes(bytes.subarray(info.overlayOffset, info.overlayOffset + Math.min(overlay, 1 << 20))).toFixed(3));
-    if (entropy > 7.5 && overlay > (bytes.length >> 2)) found.push({ rule: 'pe.overlay.encrypted', description: `${overlay} bytes appended after the image with entropy ${entropy}: a packed or encrypted payload`, weight: 2 });
-    else found.push({ rule: 'pe.overlay', description: `${overlay} bytes appended after the image (entropy ${entropy})`, weight: 0 });
-  }
-  return found;
 }
