@@ -9,6 +9,7 @@ import type { Analyzer } from '../lib/analyzer.ts';
 import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp } from '../lib/run-app.ts';
 import { matchedIndicators } from './indicators.ts';
+import { unpackUpx } from './packer.ts';
 import { type ElfInfo, parseElf } from './parse.ts';
 import { stagerCode } from './stager.ts';
 import { printableStrings, xorHiddenWords } from './strings.ts';
@@ -28,7 +29,6 @@ const USUAL_INTERPRETER = /^\/(usr\/)?lib(32|64|x32)?\/(.*\/)?ld-(linux|musl)[\w
 /** Findings from the headers alone. */
 export function elfFindings(info: ElfInfo): Finding[] {
   const findings: Finding[] = [];
-  if (info.upx) findings.push({ rule: 'elf.packer.upx', description: 'UPX! marker: packed with UPX (common for honest tools too)', severity: 'low' });
   if (info.sections.length === 0 && info.type !== 'core') findings.push({ rule: 'elf.no-section-headers', description: 'no section headers: stripped to hinder analysis', severity: 'low' });
   if (info.interpreter !== null && !USUAL_INTERPRETER.test(info.interpreter)) findings.push({ rule: 'elf.unusual-interpreter', description: `program interpreter ${JSON.stringify(info.interpreter)}`, severity: 'low' });
   const imports = new Set(info.imports);
@@ -46,10 +46,14 @@ const MALICIOUS_SCORE = 8;
 
 /** Headers, strings and layout together: the header findings plus one `elf.score` finding. */
 export function analyseElf(bytes: Buffer, info: ElfInfo): { findings: Finding[]; score: number; indicators: string[] } {
-  const findings = elfFindings(info);
+  const unpacked = unpackUpx(bytes, info);
+  const findings = [...unpacked.findings, ...elfFindings(info)];
   const stager = stagerCode(bytes, info);
   if (stager !== undefined) findings.push({ rule: 'elf.stager', description: `tiny section-less ELF that ${stager} (Metasploit/Cobalt Strike stager)`, severity: 'high' });
-  const matched = matchedIndicators({ info, text: printableStrings(bytes), hidden: xorHiddenWords(bytes) });
+  // A packed program's strings are only in its unpacked bytes; the stub's own are judged too.
+  const text = [printableStrings(bytes), printableStrings(unpacked.bytes)].join('\n');
+  const hidden = [...xorHiddenWords(bytes), ...xorHiddenWords(unpacked.bytes)].filter((h, i, all) => all.findIndex((o) => o.word === h.word) === i);
+  const matched = matchedIndicators({ info, text, hidden });
   const score = matched.reduce((sum, i) => sum + i.weight, 0);
   if (score > 0) {
     const severity = score >= MALICIOUS_SCORE ? 'high' : score >= SUSPICIOUS_SCORE ? 'medium' : 'low';

@@ -40,12 +40,14 @@ export function xorHiddenWords(bytes: Buffer): Array<{ word: string; key: number
   const found: Array<{ word: string; key: number }> = [];
   for (const word of HIDDEN_WORDS) {
     const plain = Buffer.from(word, 'latin1');
-    const encoded = Buffer.alloc(plain.length);
-    for (let key = 1; key < 256; key++) {
-      // Key 0x20 only flips letter case: "WATCHDOG" is not hidden.
-      if (key === 0x20) continue;
-      for (let i = 0; i < plain.length; i++) encoded[i] = plain[i]! ^ key;
-      if (hay.includes(encoded)) {
+    // One pass per word: the first byte names the key a match would need, the rest confirm it.
+    for (let at = 0; at + plain.length <= hay.length; at++) {
+      const key = hay[at]! ^ plain[0]!;
+      // Key 0 is plain text; key 0x20 only flips letter case ("WATCHDOG" is not hidden).
+      if (key === 0 || key === 0x20 || (hay[at + 1]! ^ key) !== plain[1]) continue;
+      let i = 2;
+      while (i < plain.length && (hay[at + i]! ^ key) === plain[i]) i++;
+      if (i === plain.length) {
         found.push({ word, key });
         break;
       }
