@@ -12,7 +12,7 @@ import { matchedIndicators } from './indicators.ts';
 import { unpackUpx } from './packer.ts';
 import { type ElfInfo, parseElf } from './parse.ts';
 import { stagerCode } from './stager.ts';
-import { printableStrings, xorHiddenWords } from './strings.ts';
+import { printableStrings, xorDecodedStrings, xorHiddenWords } from './strings.ts';
 
 export { parseElf, type ElfInfo } from './parse.ts';
 
@@ -51,9 +51,16 @@ export function analyseElf(bytes: Buffer, info: ElfInfo): { findings: Finding[];
   const stager = stagerCode(bytes, info);
   if (stager !== undefined) findings.push({ rule: 'elf.stager', description: `tiny section-less ELF that ${stager} (Metasploit/Cobalt Strike stager)`, severity: 'high' });
   // A packed program's strings are only in its unpacked bytes; the stub's own are judged too.
-  const text = [printableStrings(bytes), printableStrings(unpacked.bytes)].join('\n');
-  const hidden = [...xorHiddenWords(bytes), ...xorHiddenWords(unpacked.bytes)].filter((h, i, all) => all.findIndex((o) => o.word === h.word) === i);
-  const matched = matchedIndicators({ info, text, hidden });
+  const hiddenPlain = xorHiddenWords(bytes);
+  const hiddenPacked = xorHiddenWords(unpacked.bytes);
+  const text = [
+    printableStrings(bytes),
+    printableStrings(unpacked.bytes),
+    xorDecodedStrings(bytes, hiddenPlain.map((h) => h.key)),
+    xorDecodedStrings(unpacked.bytes, hiddenPacked.map((h) => h.key)),
+  ].join('\n');
+  const hidden = [...hiddenPlain, ...hiddenPacked].filter((h, i, all) => all.findIndex((o) => o.word === h.word) === i);
+  const matched = matchedIndicators({ info, bytes, text, hidden });
   const score = matched.reduce((sum, i) => sum + i.weight, 0);
   if (score > 0) {
     const severity = score >= MALICIOUS_SCORE ? 'high' : score >= SUSPICIOUS_SCORE ? 'medium' : 'low';

@@ -31,8 +31,38 @@ export function printableStrings(bytes: Uint8Array): string {
 }
 
 /** Words whose only reason to be hidden is to keep a bot's purpose from view. */
-const HIDDEN_WORDS = ['Mozilla/', '/bin/busybox', '/proc/', 'User-Agent', '/dev/watchdog', 'watchdog', '/bin/sh', 'stratum+tcp'];
+const HIDDEN_WORDS = [
+  'Mozilla/',
+  '/bin/busybox',
+  '/proc/',
+  'User-Agent',
+  '/dev/watchdog',
+  'watchdog',
+  '/bin/sh',
+  'stratum+tcp',
+  // Mirai's table: the files it reads, and the HTTP and game-server flood payloads.
+  '/proc/net/tcp',
+  '/etc/resolv.conf',
+  'TSource Engine Query',
+  'keep-alive',
+  'x-www-form-urlencoded',
+  'dosarrest',
+  'cloudflare-nginx',
+];
 const XOR_SCAN_BYTES = 16 << 20;
+
+/**
+ * The printable strings of the file decoded with each key that hid a
+ * technique word: the rest of the hidden table (C2 host, attack payloads)
+ * then meets the same indicators as plain text.
+ */
+export function xorDecodedStrings(bytes: Buffer, keys: number[]): string {
+  const hay = bytes.subarray(0, XOR_SCAN_BYTES);
+  return [...new Set(keys)]
+    .slice(0, 2)
+    .map((key) => printableStrings(hay.map((c) => c ^ key)))
+    .join('\n');
+}
 
 /** The technique words found XOR-encoded with a non-zero one-byte key, and the keys. */
 export function xorHiddenWords(bytes: Buffer): Array<{ word: string; key: number }> {
