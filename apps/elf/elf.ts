@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Analyzer } from '../lib/analyzer.ts';
 import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp } from '../lib/run-app.ts';
+import { scoreFinding } from '../lib/score.ts';
 import { matchedIndicators } from './indicators.ts';
 import { unpackUpx } from './packer.ts';
 import { type ElfInfo, parseElf } from './parse.ts';
@@ -40,10 +41,6 @@ export function elfFindings(info: ElfInfo): Finding[] {
   return findings;
 }
 
-/** Score at which the combined indicators make a file suspicious, and malicious. */
-const SUSPICIOUS_SCORE = 4;
-const MALICIOUS_SCORE = 8;
-
 /** Headers, strings and layout together: the header findings plus one `elf.score` finding. */
 export function analyseElf(bytes: Buffer, info: ElfInfo): { findings: Finding[]; score: number; indicators: string[] } {
   const unpacked = unpackUpx(bytes, info);
@@ -61,11 +58,8 @@ export function analyseElf(bytes: Buffer, info: ElfInfo): { findings: Finding[];
   ].join('\n');
   const hidden = [...hiddenPlain, ...hiddenPacked].filter((h, i, all) => all.findIndex((o) => o.word === h.word) === i);
   const matched = matchedIndicators({ info, bytes, text, hidden });
-  const score = matched.reduce((sum, i) => sum + i.weight, 0);
-  if (score > 0) {
-    const severity = score >= MALICIOUS_SCORE ? 'high' : score >= SUSPICIOUS_SCORE ? 'medium' : 'low';
-    findings.push({ rule: 'elf.score', description: `score ${score}: ${matched.map((i) => `${i.description} (${i.id} +${i.weight})`).join('; ')}`, severity });
-  }
+  const { score, finding } = scoreFinding('elf.score', matched);
+  if (finding) findings.push(finding);
   return { findings, score, indicators: matched.map((i) => i.id) };
 }
 
