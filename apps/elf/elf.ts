@@ -8,10 +8,12 @@ import { fileURLToPath } from 'node:url';
 import type { Analyzer } from '../lib/analyzer.ts';
 import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp } from '../lib/run-app.ts';
+import { scoreFinding } from '../lib/score.ts';
 import { matchedIndicators } from './indicators.ts';
+import { unpackUpx } from './packer.ts';
 import { type ElfInfo, parseElf } from './parse.ts';
 import { stagerCode } from './stager.ts';
-import { printableStrings, xorHiddenWords } from './strings.ts';
+import { printableStrings, xorDecodedStrings, xorHiddenWords } from './strings.ts';
 
 export { parseElf, type ElfInfo } from './parse.ts';
 
@@ -28,7 +30,6 @@ const USUAL_INTERPRETER = /^\/(usr\/)?lib(32|64|x32)?\/(.*\/)?ld-(linux|musl)[\w
 /** Findings from the headers alone. */
 export function elfFindings(info: ElfInfo): Finding[] {
   const findings: Finding[] = [];
-  if (info.upx) findings.push({ rule: 'elf.packer.upx', description: 'UPX! marker: packed with UPX (common for honest tools too)', severity: 'low' });
   if (info.sections.length === 0 && info.type !== 'core') findings.push({ rule: 'elf.no-section-headers', description: 'no section headers: stripped to hinder analysis', severity: 'low' });
   if (info.interpreter !== null && !USUAL_INTERPRETER.test(info.interpreter)) findings.push({ rule: 'elf.unusual-interpreter', description: `program interpreter ${JSON.stringify(info.interpreter)}`, severity: 'low' });
   const imports = new Set(info.imports);
@@ -40,21 +41,25 @@ export function elfFindings(info: ElfInfo): Finding[] {
   return findings;
 }
 
-/** Score at which the combined indicators make a file suspicious, and malicious. */
-const SUSPICIOUS_SCORE = 4;
-const MALICIOUS_SCORE = 8;
-
 /** Headers, strings and layout together: the header findings plus one `elf.score` finding. */
 export function analyseElf(bytes: Buffer, info: ElfInfo): { findings: Finding[]; score: number; indicators: string[] } {
-  const findings = elfFindings(info);
+  const unpacked = unpackUpx(bytes, info);
+  const findings = [...unpacked.findings, ...elfFindings(info)];
   const stager = stagerCode(bytes, info);
   if (stager !== undefined) findings.push({ rule: 'elf.stager', description: `tiny section-less ELF that ${stager} (Metasploit/Cobalt Strike stager)`, severity: 'high' });
-  const matched = matchedIndicators({ info, text: printableStrings(bytes), hidden: xorHiddenWords(bytes) });
-  const score = matched.reduce((sum, i) => sum + i.weight, 0);
-  if (score > 0) {
-    const severity = score >= MALICIOUS_SCORE ? 'high' : score >= SUSPICIOUS_SCORE ? 'medium' : 'low';
-    findings.push({ rule: 'elf.score', description: `score ${score}: ${matched.map((i) => `${i.description} (${i.id} +${i.weight})`).join('; ')}`, severity });
-  }
+  // A packed program's strings are only in its unpacked bytes; the stub's own are judged too.
+  const hiddenPlain = xorHiddenWords(bytes);
+  const hiddenPacked = xorHiddenWords(unpacked.bytes);
+  const text = [
+    printableStrings(bytes),
+    printableStrings(unpacked.bytes),
+    xorDecodedStrings(bytes, hiddenPlain.map((h) => h.key)),
+    xorDecodedStrings(unpacked.bytes, hiddenPacked.map((h) => h.key)),
+  ].join('\n');
+  const hidden = [...hiddenPlain, ...hiddenPacked].filter((h, i, all) => all.findIndex((o) => o.word === h.word) === i);
+  const matched = matchedIndicators({ info, bytes, text, hidden });
+  const { score, finding } = scoreFinding('elf.score', matched);
+  if (finding) findings.push(finding);
   return { findings, score, indicators: matched.map((i) => i.id) };
 }
 

@@ -4,10 +4,12 @@
  * /proc/PID/mem, a NAS tool pings 8.8.8.8), so the analyzer sums them into
  * one score (elf.ts).
  */
+import { entropyOfBytes } from '../lib/bytes.ts';
 import type { ElfInfo } from './parse.ts';
 
 export interface Evidence {
   info: ElfInfo;
+  bytes: Buffer;
   /** Printable strings, one per line. */
   text: string;
   hidden: Array<{ word: string; key: number }>;
@@ -29,6 +31,18 @@ const distinct = (text: string, pattern: RegExp, cap = 64) => {
   return seen.size;
 };
 const has = (e: Evidence, names: string[]) => names.some((n) => e.info.imports.includes(n));
+
+/** Near-random bytes: what encryption or compression leaves; program data stays far below. */
+const RANDOM_ENTROPY = 7.2;
+const MIN_BLOB = 1024;
+/** Writable data sections holding an encrypted blob (shc script wrappers, QSnatch droppers keep the real program there). */
+const encryptedData = (e: Evidence) =>
+  e.info.sectionExtents.some(
+    (s) => /^\.data$|^\.data\.rel$/.test(s.name) && s.size >= MIN_BLOB && s.offset + s.size <= e.bytes.length && entropyOfBytes(e.bytes.subarray(s.offset, s.offset + s.size)) >= RANDOM_ENTROPY,
+  );
+/** A small static program: no interpreter, no imports, little code of its own. */
+const SMALL_CODE = 64 << 10;
+const smallStatic = (e: Evidence) => e.info.interpreter === null && e.info.imports.length === 0 && e.info.sectionExtents.some((s) => s.name === '.text' && s.size < SMALL_CODE);
 
 /** Default passwords IoT bots try over telnet; a list of several is a brute-forcer's dictionary. */
 const DEFAULT_PASSWORDS = /^(xc3511|vizxv|888888|xmhdipc|default|juantech|123456|54321|support|admin1234|smcadmin|klv123|klv1234|Zte521|hi3518|jvbzd|anko|zlxx\.|7ujMko0vizxv|7ujMko0admin|system|ikwb|dreambox|realtek|00000000|1111111|1234|12345|pass|meinsm|tech|fucker|root123|Root123|Root@123|root@123|admin123|1qaz2wsx|P@ssw0rd|password)$/gm;
@@ -54,6 +68,7 @@ export const INDICATORS: Indicator[] = [
   { id: 'user-agent-list', weight: 2, description: 'several browser User-Agent strings in a program that is no browser (HTTP flood)', test: (e) => distinct(e.text, /Mozilla\/[45]\.0 \([^\n)]{8,}\)/g) >= 4 },
   { id: 'public-resolver', weight: 1, description: 'hard-coded public DNS resolver', test: (e) => /\b(8\.8\.8\.8|8\.8\.4\.4|1\.1\.1\.1|208\.67\.222\.222|9\.9\.9\.9)\b/.test(e.text) },
   { id: 'ip-scanner', weight: 2, description: 'builds dotted-quad addresses from numbers and connects to them (network scanner)', test: (e) => /%d\.%d\.%d\.%d|%u\.%u\.%u\.%u/.test(e.text) && (has(e, ['connect']) || e.info.imports.length === 0) && /\b(scan|range|block|port)/i.test(e.text) },
+  { id: 'flood-payloads', weight: 3, description: 'carries flood payloads: the Valve "TSource Engine Query" or the anti-DDoS server names an HTTP flood checks for', test: (e) => /TSource Engine Query|server: dosarrest|server: cloudflare-nginx/.test(e.text) },
   { id: 'xor-hidden-strings', weight: 6, description: 'technique words (User-Agent, /proc/, busybox) hidden with a one-byte XOR key', test: (e) => e.hidden.length >= 2 },
   { id: 'xor-hidden-string', weight: 3, description: 'a technique word hidden with a one-byte XOR key', test: (e) => e.hidden.length === 1 },
   // Coin miners.
@@ -91,6 +106,8 @@ export const INDICATORS: Indicator[] = [
   { id: 'kernel-thread-name', weight: 2, description: 'names itself like a kernel thread to hide in ps', test: (e) => /\[(kworker\/|ksoftirqd|kthreadd|watchdog\/|migration\/)/.test(e.text) },
   { id: 'persistence', weight: 1, description: 'writes a boot or cron entry', test: (e) => /\/etc\/rc\.local|\/etc\/init\.d\/\w|\/etc\/cron|crontab -|systemctl enable/.test(e.text) },
   // Layout.
+  { id: 'encrypted-data-wrapper', weight: 4, description: 'small static program whose writable data is an encrypted blob (decrypts and runs a hidden script or program)', test: (e) => smallStatic(e) && encryptedData(e) },
+  { id: 'encrypted-data', weight: 2, description: 'writable data section of near-random bytes (an encrypted payload)', test: (e) => !smallStatic(e) && encryptedData(e) },
   { id: 'libc-free-program', weight: 2, description: 'dynamic program that takes nothing from libc but its start (runs raw code)', test: (e) => e.info.interpreter !== null && e.info.imports.filter((n) => !/^(__libc_start_main|__cxa_finalize|__gmon_start__|_ITM_\w+|_Jv_RegisterClasses)$/.test(n)).length === 0 },
   { id: 'writable-code', weight: 2, description: 'a loadable segment both writable and executable', test: (e) => e.info.segments.some((s) => s.type === 1 && (s.flags & 3) === 3) },
 ];

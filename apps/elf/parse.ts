@@ -12,6 +12,8 @@ export interface ElfInfo {
   entry: number;
   interpreter: string | null;
   sections: string[];
+  /** Sections with file bytes (not SHT_NOBITS): where each lies, for content checks. */
+  sectionExtents: Array<{ name: string; offset: number; size: number }>;
   stripped: boolean;
   /** Undefined dynamic symbols: what the program takes from its libraries. */
   imports: string[];
@@ -105,6 +107,7 @@ export function parseElf(b: Buffer): ElfInfo | undefined {
     entry: bits === 64 ? addr(24) : u32(24),
     interpreter,
     sections: sectionNames,
+    sectionExtents: sections.flatMap((s, i) => (s.type === 8 || s.size === 0 ? [] : [{ name: sectionNames[i]!, offset: s.offset, size: s.size }])),
     stripped: !sectionNames.includes('.symtab'),
     imports,
     exports,

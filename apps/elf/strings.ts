@@ -31,8 +31,38 @@ export function printableStrings(bytes: Uint8Array): string {
 }
 
 /** Words whose only reason to be hidden is to keep a bot's purpose from view. */
-const HIDDEN_WORDS = ['Mozilla/', '/bin/busybox', '/proc/', 'User-Agent', '/dev/watchdog', 'watchdog', '/bin/sh', 'stratum+tcp'];
+const HIDDEN_WORDS = [
+  'Mozilla/',
+  '/bin/busybox',
+  '/proc/',
+  'User-Agent',
+  '/dev/watchdog',
+  'watchdog',
+  '/bin/sh',
+  'stratum+tcp',
+  // Mirai's table: the files it reads, and the HTTP and game-server flood payloads.
+  '/proc/net/tcp',
+  '/etc/resolv.conf',
+  'TSource Engine Query',
+  'keep-alive',
+  'x-www-form-urlencoded',
+  'dosarrest',
+  'cloudflare-nginx',
+];
 const XOR_SCAN_BYTES = 16 << 20;
+
+/**
+ * The printable strings of the file decoded with each key that hid a
+ * technique word: the rest of the hidden table (C2 host, attack payloads)
+ * then meets the same indicators as plain text.
+ */
+export function xorDecodedStrings(bytes: Buffer, keys: number[]): string {
+  const hay = bytes.subarray(0, XOR_SCAN_BYTES);
+  return [...new Set(keys)]
+    .slice(0, 2)
+    .map((key) => printableStrings(hay.map((c) => c ^ key)))
+    .join('\n');
+}
 
 /** The technique words found XOR-encoded with a non-zero one-byte key, and the keys. */
 export function xorHiddenWords(bytes: Buffer): Array<{ word: string; key: number }> {
@@ -40,12 +70,14 @@ export function xorHiddenWords(bytes: Buffer): Array<{ word: string; key: number
   const found: Array<{ word: string; key: number }> = [];
   for (const word of HIDDEN_WORDS) {
     const plain = Buffer.from(word, 'latin1');
-    const encoded = Buffer.alloc(plain.length);
-    for (let key = 1; key < 256; key++) {
-      // Key 0x20 only flips letter case: "WATCHDOG" is not hidden.
-      if (key === 0x20) continue;
-      for (let i = 0; i < plain.length; i++) encoded[i] = plain[i]! ^ key;
-      if (hay.includes(encoded)) {
+    // One pass per word: the first byte names the key a match would need, the rest confirm it.
+    for (let at = 0; at + plain.length <= hay.length; at++) {
+      const key = hay[at]! ^ plain[0]!;
+      // Key 0 is plain text; key 0x20 only flips letter case ("WATCHDOG" is not hidden).
+      if (key === 0 || key === 0x20 || (hay[at + 1]! ^ key) !== plain[1]) continue;
+      let i = 2;
+      while (i < plain.length && (hay[at + i]! ^ key) === plain[i]) i++;
+      if (i === plain.length) {
         found.push({ word, key });
         break;
       }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,8 +35,9 @@ describe('ELF techniques', () => {
   it('finds technique words hidden with a one-byte XOR key', () => {
     const xor = (s: string, k: number) => Buffer.from(Array.from(Buffer.from(s), (c) => c ^ k));
     const bot = Buffer.concat([TRUE, xor('Mozilla/5.0 (X11)', 0x54), Buffer.from([0]), xor('/dev/watchdog', 0x54)]);
-    expect(judge(bot).indicators).toContain('xor-hidden-strings');
-    expect(scoreOf(bot)).toMatchObject({ severity: 'medium' });
+    // Decoded, the hidden /dev/watchdog counts as the watchdog technique too.
+    expect(judge(bot).indicators).toEqual(expect.arrayContaining(['xor-hidden-strings', 'watchdog']));
+    expect(scoreOf(bot)).toMatchObject({ severity: 'high' });
   });
 
   it('a coin miner is suspicious', () => {
@@ -89,6 +91,27 @@ describe('benign ELF from the corpus', () => {
       const score = judge(bytes).findings.find((f) => f.rule === 'elf.score');
       expect(score?.severity ?? 'low', name).toBe('low');
     }
+  });
+});
+
+describe('hidden and encrypted content', () => {
+  const xor = (s: string, k: number) => Buffer.from(Array.from(Buffer.from(`${s}\0`), (c) => c ^ k));
+
+  it("a Mirai-style XOR table is read as text: its flood payloads count too", () => {
+    const table = ['/proc/net/tcp', '/etc/resolv.conf', 'TSource Engine Query', 'Connection: keep-alive', 'server: dosarrest'].map((s) => xor(s, 0x22));
+    const bot = Buffer.concat([TRUE, ...table]);
+    expect(judge(bot).indicators).toEqual(expect.arrayContaining(['xor-hidden-strings', 'flood-payloads']));
+    expect(scoreOf(bot)).toMatchObject({ severity: 'high' });
+  });
+
+  it('a small static program whose .data is an encrypted blob is suspicious', () => {
+    const blob = randomBytes(4096);
+    const wrapper = Buffer.concat([TRUE, blob]);
+    const layout = { interpreter: null, imports: [], sectionExtents: [{ name: '.text', offset: 0, size: 8000 }, { name: '.data', offset: TRUE.length, size: blob.length }] };
+    expect(judge(wrapper, layout).indicators).toContain('encrypted-data-wrapper');
+    expect(scoreOf(wrapper, layout)).toMatchObject({ severity: 'medium' });
+    // Plain data stays clean.
+    expect(judge(Buffer.concat([TRUE, Buffer.alloc(4096, 'config=1;')]), layout).indicators).not.toContain('encrypted-data-wrapper');
   });
 });
 
