@@ -1,0 +1,104 @@
+/**
+ * From what the PDF holds to findings. A technique that only malware uses
+ * (an exploit-era API, /Launch of a shell, a payload hidden in a stream) is
+ * a finding of its own; signals that benign documents also carry (a script
+ * on open, an attachment, a JBIG2 image, links) are weighed together into
+ * one `pdf.score.suspicious`, so no single one makes a file suspicious.
+ */
+import type { Finding } from '../lib/report.ts';
+import type { Launch, Link, LinkSignals } from './actions.ts';
+import type { Attachment, Format } from './embedded.ts';
+import type { Script } from './javascript.ts';
+
+export interface PdfFacts {
+  header: string | null;
+  encrypted: boolean;
+  scripts: Script[];
+  xfaScripts: string[];
+  xfa: boolean;
+  launches: Launch[];
+  links: Link[];
+  linkSignals: LinkSignals;
+  reaching: Record<string, number>;
+  attachments: Attachment[];
+  hidden: Array<{ object: string; format: Format }>;
+  polyglot: string | null;
+  bombs: Array<{ object: string; inputBytes: number; outputBytes: number }>;
+  obfuscatedNames: Record<string, number>;
+  jbig2: number;
+}
+
+/** Weighted signals reach a suspicious verdict together at this sum. */
+const SUSPICIOUS_SCORE = 3;
+
+const list = (items: string[], max = 3) => items.slice(0, max).join(', ') + (items.length > max ? `, … (${items.length})` : '');
+
+function scriptFindings(facts: PdfFacts, findings: Finding[], weigh: (points: number, why: string) => void): void {
+  const documentScripts = facts.scripts.filter((s) => s.trigger === 'document');
+  const exploits = [...new Set(facts.scripts.flatMap((s) => s.exploits))];
+  if (exploits.length > 0) findings.push({ rule: 'pdf.javascript.exploit', description: `JavaScript calls ${list(exploits)}`, severity: 'high' });
+  const obfuscated = [...new Set(documentScripts.flatMap((s) => s.obfuscation))];
+  // One decoder call is ordinary; obfuscation is a decoder feeding eval, or encoded blobs.
+  if (obfuscated.length >= 2 || obfuscated.some((o) => /long|heap/.test(o))) findings.push({ rule: 'pdf.javascript.obfuscated', description: `document JavaScript is obfuscated: ${list(obfuscated, 6)}`, severity: exploits.length > 0 ? 'high' : 'medium' });
+  const outbound = [...new Set(documentScripts.flatMap((s) => s.outbound))];
+  if (outbound.length > 0) weigh(2, `document JavaScript reaches out (${list(outbound)})`);
+  if (documentScripts.length > 0) {
+    findings.push({ rule: 'pdf.javascript', description: `${documentScripts.length} document-level or open/link JavaScript action(s)`, severity: 'low' });
+    weigh(2, 'document-level JavaScript');
+    if (facts.linkSignals.sites > 0) weigh(1, 'JavaScript together with links to other sites');
+  }
+  const fieldScripts = facts.scripts.length - documentScripts.length;
+  if (fieldScripts > 0) findings.push({ rule: 'pdf.javascript.form', description: `${fieldScripts} form-field script(s) (format, keystroke, validate, calculate)`, severity: 'info' });
+  if (facts.xfaScripts.length > 0) {
+    const xfa = facts.xfaScripts.map((code) => code.slice(0, 60).trim());
+    findings.push({ rule: 'pdf.xfa.script', description: `XFA form with script, run on open: ${list(xfa, 2)}`, severity: 'medium' });
+  } else if (facts.xfa) weigh(1, 'XFA form');
+}
+
+function linkFindings(facts: PdfFacts, findings: Finding[], weigh: (points: number, why: string) => void): void {
+  const { toRunnable, toIp, encoded, bombing } = facts.linkSignals;
+  if (toRunnable.length > 0) findings.push({ rule: 'pdf.uri.runnable', description: `link to a file that runs when opened: ${list(toRunnable, 2)}`, severity: 'medium' });
+  if (toIp.length > 0) weigh(2, `link to a bare IP address (${list(toIp, 2)})`);
+  if (encoded.length > 0) weigh(3, `link carrying an encoded blob (${list(encoded.map((u) => u.slice(0, 80)), 1)})`);
+  if (bombing >= 10) findings.push({ rule: 'pdf.uri.bombing', description: `links to the bare roots of ${bombing} different sites (URL bombing)`, severity: 'medium' });
+}
+
+export function pdfFindings(facts: PdfFacts): Finding[] {
+  const findings: Finding[] = [];
+  const reasons: string[] = [];
+  let score = 0;
+  const weigh = (points: number, why: string) => {
+    score += points;
+    reasons.push(why);
+  };
+  if (facts.header === null) findings.push({ rule: 'pdf.no-header', description: 'no %PDF- header in the first 1024 bytes', severity: 'low' });
+  for (const launch of facts.launches) {
+    const what = `${launch.target} ${launch.parameters}`.trim().slice(0, 160);
+    if (launch.dangerous) findings.push({ rule: 'pdf.launch.program', description: `/Launch runs a program or script: ${what}`, severity: 'high' });
+    else findings.push({ rule: 'pdf.launch', description: `/Launch opens ${what || 'an unnamed target'}`, severity: 'low' });
+  }
+  scriptFindings(facts, findings, weigh);
+  linkFindings(facts, findings, weigh);
+  const runnable = facts.attachments.filter((a) => a.runnableName).map((a) => a.name);
+  if (runnable.length > 0) findings.push({ rule: 'pdf.embedded.runnable', description: `attachment named as an executable or script: ${list(runnable)}`, severity: 'medium' });
+  if (facts.attachments.length > 0) {
+    findings.push({ rule: 'pdf.embedded-file', description: `${facts.attachments.length} attachment(s): ${list(facts.attachments.map((a) => a.name))}`, severity: 'low' });
+    // Attachments are common in invoices and archives; only droppers' other traits (a launch, a runnable name) make them count.
+    weigh(0.5, 'attachments');
+  }
+  for (const hidden of facts.hidden.slice(0, 5)) {
+    const executable = hidden.format === 'PE' || hidden.format === 'ELF';
+    findings.push({ rule: 'pdf.hidden-file', description: `stream ${hidden.object} is not an attachment yet holds a ${hidden.format} file`, severity: executable ? 'high' : 'medium' });
+  }
+  if (facts.polyglot) findings.push({ rule: 'pdf.polyglot', description: `the PDF is also another format: ${facts.polyglot}`, severity: 'medium' });
+  if (facts.bombs.length > 0) {
+    const bomb = facts.bombs[0]!;
+    findings.push({ rule: 'pdf.decompression-bomb', description: `${facts.bombs.length} stream(s) inflate past the limit or at a bomb's ratio (object ${bomb.object}: ${bomb.inputBytes} → ${bomb.outputBytes}+ bytes)`, severity: 'medium' });
+  }
+  const hidden = Object.entries(facts.obfuscatedNames);
+  if (hidden.length > 0) findings.push({ rule: 'pdf.name-obfuscation', description: `names written with #xx escapes: ${hidden.map(([k, v]) => `${k} (${v})`).join(', ')}`, severity: 'medium' });
+  for (const [action, n] of Object.entries(facts.reaching)) weigh(action === 'SubmitForm' || action === 'GoToR' ? 1 : 2, `${n} × /${action}`);
+  if (facts.jbig2 > 0) weigh(1, `${facts.jbig2} JBIG2 stream(s)`);
+  if (score >= SUSPICIOUS_SCORE) findings.push({ rule: 'pdf.score.suspicious', description: `weak signals together (score ${score}): ${reasons.join('; ')}`, severity: 'medium' });
+  return findings;
+}

@@ -1,0 +1,125 @@
+/**
+ * A bounded, forgiving reader of a PDF's objects: finds `N G obj … endobj`
+ * by scanning (not through the xref, which malware breaks on purpose),
+ * decodes streams through their filters and opens object streams (/ObjStm)
+ * so objects compressed inside them are seen too. Names written with `#xx`
+ * escapes are decoded and remembered as obfuscation.
+ */
+import { type Budget, decodeStream, filtersOf } from './filters.ts';
+
+export interface PdfObject {
+  /** `N G` (generation 0 inside object streams). */
+  id: string;
+  /** The object's text before any stream, names decoded. */
+  dict: string;
+  /** The decoded stream, when the object has one and its filters could be undone. */
+  stream?: Buffer;
+  /** The stream as stored, when the object has one. */
+  raw?: Buffer;
+  filters: string[];
+}
+
+export interface PdfDocument {
+  header: string | null;
+  objects: Map<string, PdfObject>;
+  encrypted: boolean;
+  /** Escaped name → how often it was written with `#xx`. */
+  obfuscatedNames: Record<string, number>;
+  budget: Budget;
+  /** The whole file as latin1, for the checks that look past the objects (polyglots). */
+  text: string;
+}
+
+export const MAX_OBJECTS = 100_000;
+export const MAX_DECODED_BYTES = 64 << 20;
+/** Names whose escaping matters: the ones that make a PDF act. */
+const WATCHED_NAMES = /^\/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFile|EmbeddedFiles|XFA|URI|SubmitForm|ImportData|GoToE|GoToR|RichMedia|JBIG2Decode|ObjStm|FlateDecode|AcroForm|Filter|Action|S|F|Names)$/;
+
+function decodeNames(text: string, obfuscated: Record<string, number>): string {
+  if (!text.includes('#')) return text;
+  return text.replace(/\/[^\s/[\]<>(){}%]*#[0-9a-fA-F]{2}[^\s/[\]<>(){}%]*/g, (raw) => {
+    const name = raw.replace(/#([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+    if (WATCHED_NAMES.test(name)) obfuscated[name] = (obfuscated[name] ?? 0) + 1;
+    return name;
+  });
+}
+
+/** Where a stream's data ends: its direct /Length when that lands on `endstream`, else the next `endstream`. */
+function streamEnd(text: string, dict: string, start: number, limit: number): number {
+  const length = /\/Length\s+(\d+)(?!\s+\d+\s+R)/.exec(dict);
+  if (length) {
+    const end = start + Number(length[1]);
+    if (end <= limit && /^\s*endstream/.test(text.slice(end, end + 32))) return end;
+  }
+  const found = text.indexOf('endstream', start);
+  let end = found < 0 || found > limit ? limit : found;
+  if (text[end - 1] === '\n') end--;
+  if (text[end - 1] === '\r') end--;
+  return end;
+}
+
+function addObjectStream(doc: PdfDocument, container: PdfObject): void {
+  const data = container.stream;
+  const n = Number(/\/N\s+(\d+)/.exec(container.dict)?.[1] ?? 0);
+  const first = Number(/\/First\s+(\d+)/.exec(container.dict)?.[1] ?? -1);
+  if (!data || first < 0 || first > data.length) return;
+  const text = data.toString('latin1');
+  const pairs = [...text.slice(0, first).matchAll(/(\d+)\s+(\d+)/g)].slice(0, Math.min(n, MAX_OBJECTS));
+  for (let i = 0; i < pairs.length && doc.objects.size < MAX_OBJECTS; i++) {
+    const start = first + Number(pairs[i]![2]);
+    const end = i + 1 < pairs.length ? first + Number(pairs[i + 1]![2]) : text.length;
+    if (start > text.length || end < start) continue;
+    const id = `${pairs[i]![1]} 0`;
+    // An object stream's objects win over leftovers of the same number: they are what readers use.
+    doc.objects.set(id, { id, dict: decodeNames(text.slice(start, end), doc.obfuscatedNames), filters: [] });
+  }
+}
+
+export function readPdf(bytes: Buffer): PdfDocument {
+  const text = bytes.toString('latin1');
+  const doc: PdfDocument = {
+    header: /%PDF-\d\.\d/.exec(text.slice(0, 1024))?.[0] ?? null,
+    objects: new Map(),
+    encrypted: false,
+    obfuscatedNames: {},
+    budget: { left: MAX_DECODED_BYTES, bombs: [] },
+    text,
+  };
+  const heads = /(\d+)\s+(\d+)\s+obj\b/g;
+  const objectStreams: PdfObject[] = [];
+  let match: RegExpExecArray | null;
+  while ((match = heads.exec(text)) !== null && doc.objects.size < MAX_OBJECTS) {
+    const id = `${match[1]} ${match[2]}`;
+    const bodyStart = heads.lastIndex;
+    let endobj = text.indexOf('endobj', bodyStart);
+    if (endobj < 0) endobj = text.length;
+    const streamAt = /\bstream\r?\n|\bstream(?=[\r ])/.exec(text.slice(bodyStart, endobj));
+    const object: PdfObject = { id, dict: '', filters: [] };
+    if (streamAt) {
+      object.dict = decodeNames(text.slice(bodyStart, bodyStart + streamAt.index), doc.obfuscatedNames);
+      let start = bodyStart + streamAt.index + streamAt[0].length;
+      if (text[start] === '\n' && streamAt[0].endsWith('\r')) start++;
+      // The stream may hold `endobj` bytes: its own end decides where the object ends.
+      const end = streamEnd(text, object.dict, start, text.length);
+      endobj = Math.max(end, text.indexOf('endobj', end) < 0 ? text.length : text.indexOf('endobj', end));
+      object.raw = bytes.subarray(start, end);
+      object.filters = filtersOf(object.dict);
+    } else {
+      object.dict = decodeNames(text.slice(bodyStart, endobj), doc.obfuscatedNames);
+    }
+    doc.objects.set(id, object);
+    if (/\/Type\s*\/ObjStm\b/.test(object.dict)) objectStreams.push(object);
+    heads.lastIndex = Math.min(endobj, text.length);
+  }
+  doc.encrypted = /\/Encrypt\s*(\d+\s+\d+\s+R|<<)/.test(text);
+  for (const object of doc.objects.values()) {
+    if (object.raw === undefined) continue;
+    // Encrypted streams are ciphertext: a failed inflate there means nothing.
+    if (doc.encrypted && !/\/Type\s*\/XRef\b/.test(object.dict)) continue;
+    if (/\/Subtype\s*\/Image\b/.test(object.dict) && !object.filters.includes('FlateDecode')) continue;
+    const decoded = decodeStream(object.raw, object.filters, doc.budget, object.id);
+    if (decoded.complete) object.stream = decoded.data;
+  }
+  for (const container of objectStreams) addObjectStream(doc, container);
+  return doc;
+}
