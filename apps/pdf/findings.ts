@@ -24,10 +24,19 @@ export interface PdfFacts {
   hidden: Array<{ object: string; format: Format }>;
   polyglot: string | null;
   bombs: Array<{ object: string; inputBytes: number; outputBytes: number }>;
+  /** Bytes the streams decoded to, against the file's size. */
+  decodedBytes: number;
+  size: number;
   obfuscatedNames: Record<string, number>;
   jbig2: number;
 }
 
+/**
+ * Documents decode to a few times their size (text, fonts, photos); near-constant
+ * images and font floods a hundred times and more, which exhausts scanners and viewers.
+ */
+const EXPANSION_FACTOR = 100;
+const EXPANSION_MIN_BYTES = 4 << 20;
 /** Weighted signals reach a suspicious verdict together at this sum. */
 const SUSPICIOUS_SCORE = 3;
 
@@ -94,6 +103,9 @@ export function pdfFindings(facts: PdfFacts): Finding[] {
   if (facts.bombs.length > 0) {
     const bomb = facts.bombs[0]!;
     findings.push({ rule: 'pdf.decompression-bomb', description: `${facts.bombs.length} stream(s) inflate past the limit or at a bomb's ratio (object ${bomb.object}: ${bomb.inputBytes} → ${bomb.outputBytes}+ bytes)`, severity: 'medium' });
+  }
+  else if (facts.decodedBytes >= EXPANSION_MIN_BYTES && facts.decodedBytes >= EXPANSION_FACTOR * facts.size) {
+    findings.push({ rule: 'pdf.decompression-bomb', description: `streams inflate to ${facts.decodedBytes} bytes, ${Math.round(facts.decodedBytes / facts.size)}× the file (documents stay under 10×)`, severity: 'medium' });
   }
   const hidden = Object.entries(facts.obfuscatedNames);
   if (hidden.length > 0) findings.push({ rule: 'pdf.name-obfuscation', description: `names written with #xx escapes: ${hidden.map(([k, v]) => `${k} (${v})`).join(', ')}`, severity: 'medium' });

@@ -82,6 +82,13 @@ describe('PDF files inside', () => {
     const result = await analyse([CATALOG, PAGES, stream('', bomb, false).toString('latin1').replace('<< ', '<< /Filter /FlateDecode ')]);
     expect(result.severity('pdf.decompression-bomb')).toBe('medium');
   });
+
+  it('calls streams that together inflate to a hundred times the file a bomb, and ordinary content not', async () => {
+    const flood = await analyse([CATALOG, PAGES, stream('/Type /XObject /Subtype /Image /Width 1500 /Height 1200 /ColorSpace /DeviceRGB /BitsPerComponent 8', Buffer.alloc(1500 * 1200 * 3, 0xff))]);
+    expect(flood.severity('pdf.decompression-bomb')).toBe('medium');
+    const text = await analyse([CATALOG, PAGES, stream('', 'BT /F1 12 Tf 72 720 Td (Hello) Tj ET\n'.repeat(2000))]);
+    expect(text.rules).toEqual([]);
+  });
 });
 
 describe('PDF links', () => {

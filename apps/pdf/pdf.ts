@@ -12,7 +12,7 @@ import { launchesOf, linkSignals, linksOf, reachingActions } from './actions.ts'
 import { attachmentsOf, hiddenFiles, polyglotOf, writeChildren } from './embedded.ts';
 import { type PdfFacts, pdfFindings } from './findings.ts';
 import { referrersOf, scriptsOf, xfaScripts } from './javascript.ts';
-import { readPdf } from './objects.ts';
+import { MAX_DECODED_BYTES, readPdf } from './objects.ts';
 
 export function pdfFacts(bytes: Buffer): PdfFacts & { hiddenData: Array<{ object: string; data: Buffer }> } {
   const doc = readPdf(bytes);
@@ -34,6 +34,8 @@ export function pdfFacts(bytes: Buffer): PdfFacts & { hiddenData: Array<{ object
     hiddenData: hidden,
     polyglot: polyglotOf(doc),
     bombs: doc.budget.bombs,
+    decodedBytes: MAX_DECODED_BYTES - doc.budget.left,
+    size: bytes.length,
     obfuscatedNames: doc.obfuscatedNames,
     jbig2: [...doc.objects.values()].filter((o) => o.filters.includes('JBIG2Decode')).length,
   };
