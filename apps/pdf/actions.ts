@@ -74,6 +74,11 @@ export function siteOf(host: string): string {
   return labels.slice(secondLevel ? -3 : -2).join('.');
 }
 
+/** A query part that is a long base64 blob: mixed case and digits, unlike words, hex ids or paths. */
+function isBase64Blob(part: string): boolean {
+  return /^[A-Za-z0-9+/_-]{60,}={0,2}$/.test(part) && /[A-Z]/.test(part) && /[a-z]/.test(part) && /\d/.test(part);
+}
+
 export interface LinkSignals {
   /** Links straight to a file that runs when opened. */
   toRunnable: string[];
@@ -91,7 +96,7 @@ export function linkSignals(links: Link[]): LinkSignals {
   const web = links.filter((link) => /^https?:/i.test(link.uri));
   const toRunnable = web.filter((link) => RUNNABLE_FILE.test(pathOf(link.uri))).map((link) => link.uri);
   const toIp = web.filter((link) => /^\d{1,3}(\.\d{1,3}){3}$/.test(hostOf(link.uri) ?? '')).map((link) => link.uri);
-  const encoded = web.filter((link) => /[?&#=][^\s&#]*[A-Za-z0-9+/]{60,}={0,2}/.test(link.uri) && /[A-Z]/.test(link.uri) && /[a-z]/.test(link.uri)).map((link) => link.uri);
+  const encoded = web.filter((link) => link.uri.split(/[?&#=]/).slice(1).some(isBase64Blob)).map((link) => link.uri);
   const roots = new Set(web.filter((link) => /^https?:\/\/[^/?#]+\/?$/i.test(link.uri)).map((link) => siteOf(hostOf(link.uri) ?? '')));
   const sites = new Set(web.map((link) => siteOf(hostOf(link.uri) ?? ''))).size;
   return { toRunnable: [...new Set(toRunnable)], toIp: [...new Set(toIp)], encoded: [...new Set(encoded)], bombing: roots.size, sites };

@@ -43,70 +43,106 @@ function asciiHex(input: Buffer): Buffer {
   return Buffer.from(hex.length % 2 === 0 ? hex : `${hex}0`, 'hex');
 }
 
-function ascii85(input: Buffer): Buffer {
-  const text = input.toString('latin1').replace(/^\s*<~/, '');
-  const end = text.indexOf('~>');
-  const body = (end < 0 ? text : text.slice(0, end)).replace(/\s/g, '');
-  const out: number[] = [];
+/** Output that grows in a Buffer up to a cap: decoders never hold more than the budget allows. */
+class Output {
+  private buffer = Buffer.allocUnsafe(4096);
+  length = 0;
+  readonly cap: number;
+  constructor(cap: number) {
+    this.cap = cap;
+  }
+  get full(): boolean {
+    return this.length >= this.cap;
+  }
+  push(byte: number): void {
+    if (this.length >= this.cap) return;
+    if (this.length === this.buffer.length) {
+      const bigger = Buffer.allocUnsafe(Math.min(this.cap, this.buffer.length * 2));
+      this.buffer.copy(bigger);
+      this.buffer = bigger;
+    }
+    this.buffer[this.length++] = byte;
+  }
+  result(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+}
+
+function ascii85(input: Buffer, cap: number): Buffer {
+  const out = new Output(cap);
   let group: number[] = [];
   const flush = (count: number) => {
     let value = 0;
     for (let i = 0; i < 5; i++) value = value * 85 + (group[i] ?? 84);
-    for (let i = 0; i < count - 1; i++) out.push((value >>> (24 - 8 * i)) & 0xff);
+    for (let i = 0; i < count - 1; i++) out.push(Math.floor(value / 2 ** (24 - 8 * i)) & 0xff);
     group = [];
   };
-  for (const c of body) {
-    if (c === 'z' && group.length === 0) {
-      out.push(0, 0, 0, 0);
+  let i = input.indexOf('<~') === 0 ? 2 : 0;
+  for (; i < input.length && !out.full; i++) {
+    const c = input[i]!;
+    if (c === 0x7e) break;
+    if (c === 0x7a && group.length === 0) {
+      for (let k = 0; k < 4; k++) out.push(0);
       continue;
     }
-    const code = c.charCodeAt(0) - 33;
-    if (code < 0 || code > 84) continue;
-    group.push(code);
+    if (c < 33 || c > 117) continue;
+    group.push(c - 33);
     if (group.length === 5) flush(5);
   }
   if (group.length > 1) flush(group.length);
-  return Buffer.from(out);
+  return out.result();
 }
 
+/** LZW as PDF uses it (MSB first, 9-12 bit codes, early change), with the usual prefix/suffix table. */
 function lzw(input: Buffer, cap: number, earlyChange = 1): Buffer {
-  const out: number[] = [];
-  let table: number[][] = [];
-  const reset = () => {
-    table = Array.from({ length: 258 }, (_, i) => (i < 256 ? [i] : []));
-  };
-  reset();
+  const out = new Output(cap);
+  const prefix = new Int32Array(4096);
+  const suffix = new Uint8Array(4096);
+  const lengths = new Uint16Array(4096);
+  for (let i = 0; i < 256; i++) (prefix[i] = -1), (suffix[i] = i), (lengths[i] = 1);
+  const stack = new Uint8Array(4096);
+  let next = 258;
   let width = 9;
-  let previous: number[] | null = null;
+  let previous = -1;
   let bitBuffer = 0;
   let bits = 0;
-  for (let i = 0; i < input.length && out.length < cap; i++) {
-    bitBuffer = ((bitBuffer << 8) | input[i]!) >>> 0;
+  const firstByte = (code: number) => {
+    while (prefix[code]! >= 0) code = prefix[code]!;
+    return suffix[code]!;
+  };
+  const emit = (code: number) => {
+    let n = 0;
+    for (let c = code; c >= 0 && n < 4096; c = prefix[c]!) stack[n++] = suffix[c]!;
+    while (n > 0) out.push(stack[--n]!);
+  };
+  for (let i = 0; i < input.length && !out.full; i++) {
+    bitBuffer = ((bitBuffer << 8) | input[i]!) & 0xffffff;
     bits += 8;
     while (bits >= width) {
       const code = (bitBuffer >>> (bits - width)) & ((1 << width) - 1);
       bits -= width;
       if (code === 256) {
-        reset();
-        width = 9;
-        previous = null;
+        (next = 258), (width = 9), (previous = -1);
         continue;
       }
-      if (code === 257) return Buffer.from(out);
-      const entry: number[] | undefined = code < table.length ? table[code] : previous ? [...previous, previous[0]!] : undefined;
-      if (entry === undefined) return Buffer.from(out);
-      for (const byte of entry) out.push(byte);
-      if (previous && table.length < 4096) table.push([...previous, entry[0]!]);
-      previous = entry;
-      if (table.length + earlyChange >= 1 << width && width < 12) width++;
+      if (code === 257 || code > next || (code === next && previous < 0)) return out.result();
+      if (previous >= 0 && next < 4096) {
+        prefix[next] = previous;
+        suffix[next] = firstByte(code === next ? previous : code);
+        lengths[next] = lengths[previous]! + 1;
+        next++;
+      }
+      emit(code);
+      previous = code;
+      if (next + earlyChange >= 1 << width && width < 12) width++;
     }
   }
-  return Buffer.from(out.slice(0, cap));
+  return out.result();
 }
 
 function runLength(input: Buffer, cap: number): Buffer {
-  const out: number[] = [];
-  for (let i = 0; i < input.length && out.length < cap; ) {
+  const out = new Output(cap);
+  for (let i = 0; i < input.length && !out.full; ) {
     const n = input[i++]!;
     if (n === 128) break;
     if (n < 128) {
@@ -116,7 +152,7 @@ function runLength(input: Buffer, cap: number): Buffer {
       for (let k = 0; k < 257 - n; k++) out.push(byte);
     }
   }
-  return Buffer.from(out);
+  return out.result();
 }
 
 /** The filter names of a stream dictionary's /Filter, abbreviations resolved. */
@@ -138,7 +174,7 @@ export function decodeStream(raw: Buffer, filters: string[], budget: Budget, obj
     let capped = false;
     if (filter === 'FlateDecode') ({ data, capped } = inflate(data, cap));
     else if (filter === 'ASCIIHexDecode') data = asciiHex(data);
-    else if (filter === 'ASCII85Decode') data = ascii85(data);
+    else if (filter === 'ASCII85Decode') data = ascii85(data, cap);
     else if (filter === 'LZWDecode') data = lzw(data, cap);
     else if (filter === 'RunLengthDecode') data = runLength(data, cap);
     else return { data, complete: false };

@@ -22,7 +22,8 @@ export interface Script {
   outbound: string[];
 }
 
-const MAX_SCRIPT_CHARS = 4 << 20;
+/** Enough for any real script and its packed payload; keeps every pattern below linear in practice. */
+const MAX_SCRIPT_CHARS = 1 << 20;
 
 /** Calls whose only known use in PDFs is a Reader exploit or launching a dropped file. */
 const EXPLOIT_APIS: Array<[RegExp, string]> = [
@@ -32,14 +33,14 @@ const EXPLOIT_APIS: Array<[RegExp, string]> = [
   [/spell\s*\.\s*customDictionaryOpen\s*\(/, 'spell.customDictionaryOpen (CVE-2009-1493)'],
   // Listing a page's annotations is ordinary; the exploit passes negative page numbers.
   [/getAnnots\s*\(\s*(\{[^}]*)?-\s*\d/, 'getAnnots with a negative page (CVE-2009-1492)'],
-  [/exportDataObject\s*\([^)]*nLaunch\s*:\s*[12]/s, 'exportDataObject with nLaunch: saves and opens an attachment'],
+  [/exportDataObject\s*\([^)]{0,300}nLaunch\s*:\s*[12]/, 'exportDataObject with nLaunch: saves and opens an attachment'],
   [/(%u0c0c|%u0a0a|%u9090|\\x0c\\x0c\\x0c\\x0c|0x0c0c0c0c)/i, 'heap-spray filler'],
 ];
 
 const OUTBOUND_APIS: Array<[RegExp, string]> = [
   [/launchURL\s*\(/, 'app.launchURL'],
   [/\bgetURL\s*\(/, 'getURL'],
-  [/submitForm\s*\(\s*\{?\s*[^)]*https?:/is, 'submitForm to a URL'],
+  [/submitForm\s*\(\s*\{?\s*[^)]{0,300}https?:/i, 'submitForm to a URL'],
   [/exportDataObject\s*\(/, 'exportDataObject'],
   [/importDataObject\s*\(/, 'importDataObject'],
   [/\bopenDoc\s*\(/, 'app.openDoc'],
@@ -54,7 +55,7 @@ function obfuscationOf(code: string): string[] {
   if (decoders) found.push('unescape/fromCharCode');
   if (/(%u[0-9a-f]{4}){16}|(\\x[0-9a-f]{2}){32}|(\\u[0-9a-f]{4}){16}/i.test(code)) found.push('long escaped string');
   if (/[0-9a-f]{400}/i.test(code)) found.push('long hex string');
-  if (/while\s*\([^)]*\.length\s*<\s*(0x[0-9a-f]{5,}|\d{6,})/i.test(code) || /new\s+Array\s*\(\s*(0x[0-9a-f]{3,}|\d{4,})\s*\)/i.test(code)) found.push('heap spray loop');
+  if (/while\s*\([^)]{0,200}\.length\s*<\s*(0x[0-9a-f]{5,}|\d{6,})/i.test(code) || /new\s+Array\s*\(\s*(0x[0-9a-f]{3,}|\d{4,})\s*\)/i.test(code)) found.push('heap spray loop');
   if (/\.replace\s*\(\s*\/[^/]{1,20}\/g\s*,\s*['"]{2}\s*\)/.test(code) && decoders) found.push('junk-stripping replace');
   return found;
 }
@@ -119,7 +120,7 @@ export function xfaScripts(doc: PdfDocument): string[] {
     for (const token of valuesOf(object.dict, 'XFA')) {
       const parts = token.startsWith('[') ? [...token.matchAll(/\d+\s+\d+\s+R/g)].map((m) => m[0]) : [token];
       for (const part of parts.slice(0, 200)) {
-        const xml = textOf(doc, part);
+        const xml = textOf(doc, part).slice(0, 4 * MAX_SCRIPT_CHARS);
         for (const m of xml.matchAll(/<(?:\w+:)?script\b[^>]*>([\s\S]*?)<\/(?:\w+:)?script>/gi)) if (m[1]!.trim() !== '') found.push(m[1]!.slice(0, MAX_SCRIPT_CHARS));
         if (found.length > 100) return found;
       }

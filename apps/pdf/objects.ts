@@ -37,25 +37,29 @@ const WATCHED_NAMES = /^\/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFile|Embed
 
 function decodeNames(text: string, obfuscated: Record<string, number>): string {
   if (!text.includes('#')) return text;
-  return text.replace(/\/[^\s/[\]<>(){}%]*#[0-9a-fA-F]{2}[^\s/[\]<>(){}%]*/g, (raw) => {
+  return text.replace(/\/[^\s/[\]<>(){}%]+/g, (raw) => {
+    if (!/#[0-9a-fA-F]{2}/.test(raw)) return raw;
     const name = raw.replace(/#([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
     if (WATCHED_NAMES.test(name)) obfuscated[name] = (obfuscated[name] ?? 0) + 1;
     return name;
   });
 }
 
-/** Where a stream's data ends: its direct /Length when that lands on `endstream`, else the next `endstream`. */
-function streamEnd(text: string, dict: string, start: number, limit: number): number {
+/**
+ * Where a stream's data ends: its direct /Length when that lands on `endstream`,
+ * else the next `endstream`, else (none left) where the object's body ends.
+ */
+function streamEnd(text: string, dict: string, start: number, fallback: number, lastEndstream: number): number {
   const length = /\/Length\s+(\d+)(?!\s+\d+\s+R)/.exec(dict);
   if (length) {
     const end = start + Number(length[1]);
-    if (end <= limit && /^\s*endstream/.test(text.slice(end, end + 32))) return end;
+    if (end <= text.length && /^\s*endstream/.test(text.slice(end, end + 32))) return end;
   }
-  const found = text.indexOf('endstream', start);
-  let end = found < 0 || found > limit ? limit : found;
+  const found = start > lastEndstream ? -1 : text.indexOf('endstream', start);
+  let end = found < 0 ? Math.max(start, fallback) : found;
   if (text[end - 1] === '\n') end--;
   if (text[end - 1] === '\r') end--;
-  return end;
+  return Math.max(start, end);
 }
 
 function addObjectStream(doc: PdfDocument, container: PdfObject): void {
@@ -86,30 +90,34 @@ export function readPdf(bytes: Buffer): PdfDocument {
     text,
   };
   const heads = /(\d+)\s+(\d+)\s+obj\b/g;
+  // An object ends at `endobj` or, when that is missing, at the next object: no object hides the rest.
+  const ends = /endobj|\d+\s+\d+\s+obj\b/g;
   const objectStreams: PdfObject[] = [];
+  // Searching for a missing `endstream` once per stream would be quadratic: past the last one there is none.
+  const lastEndstream = text.lastIndexOf('endstream');
   let match: RegExpExecArray | null;
   while ((match = heads.exec(text)) !== null && doc.objects.size < MAX_OBJECTS) {
     const id = `${match[1]} ${match[2]}`;
     const bodyStart = heads.lastIndex;
-    let endobj = text.indexOf('endobj', bodyStart);
-    if (endobj < 0) endobj = text.length;
-    const streamAt = /\bstream\r?\n|\bstream(?=[\r ])/.exec(text.slice(bodyStart, endobj));
+    ends.lastIndex = bodyStart;
+    const bodyEnd = ends.exec(text)?.index ?? text.length;
+    const streamAt = /\bstream\r?\n|\bstream(?=[\r ])/.exec(text.slice(bodyStart, bodyEnd));
     const object: PdfObject = { id, dict: '', filters: [] };
     if (streamAt) {
       object.dict = decodeNames(text.slice(bodyStart, bodyStart + streamAt.index), doc.obfuscatedNames);
       let start = bodyStart + streamAt.index + streamAt[0].length;
       if (text[start] === '\n' && streamAt[0].endsWith('\r')) start++;
-      // The stream may hold `endobj` bytes: its own end decides where the object ends.
-      const end = streamEnd(text, object.dict, start, text.length);
-      endobj = Math.max(end, text.indexOf('endobj', end) < 0 ? text.length : text.indexOf('endobj', end));
+      // The stream may hold `endobj` or `obj` bytes: its own end decides where scanning resumes.
+      const end = streamEnd(text, object.dict, start, bodyEnd, lastEndstream);
       object.raw = bytes.subarray(start, end);
       object.filters = filtersOf(object.dict);
+      heads.lastIndex = end;
     } else {
-      object.dict = decodeNames(text.slice(bodyStart, endobj), doc.obfuscatedNames);
+      object.dict = decodeNames(text.slice(bodyStart, bodyEnd), doc.obfuscatedNames);
+      heads.lastIndex = bodyEnd;
     }
     doc.objects.set(id, object);
     if (/\/Type\s*\/ObjStm\b/.test(object.dict)) objectStreams.push(object);
-    heads.lastIndex = Math.min(endobj, text.length);
   }
   doc.encrypted = /\/Encrypt\s*(\d+\s+\d+\s+R|<<)/.test(text);
   for (const object of doc.objects.values()) {

@@ -119,3 +119,18 @@ describe('PDF benign corpus', () => {
     }
   });
 });
+
+describe('PDF hostile structure', () => {
+  it('stays fast on objects without ends, streams without endstream and long escaped names', async () => {
+    const junk = [
+      '1 0 obj << /A (unclosed '.repeat(20_000),
+      '2 0 obj << /Length 9 >> stream\nabc '.repeat(20_000),
+      `3 0 obj << /N${'#zz'.repeat(200_000)} >>`,
+    ].join('\n');
+    const started = performance.now();
+    const analysis = await pdfAnalyzer.analyse(sample(Buffer.from(`%PDF-1.7\n${junk}\n4 0 obj << /S /Launch /F (cmd.exe) >> endobj\n`, 'latin1')));
+    expect(performance.now() - started).toBeLessThan(10_000);
+    // An object after the broken ones is still read.
+    expect(analysis.findings.map((f) => f.rule)).toContain('pdf.launch.program');
+  });
+});

@@ -6,28 +6,32 @@
  */
 import type { PdfDocument } from './objects.ts';
 
+/** A value longer than this is cut there: real scripts and dictionaries are smaller, and an unclosed one costs no more. */
+const MAX_TOKEN_CHARS = 2 << 20;
+const MAX_VALUES = 200;
+
 /** The end of the balanced token starting at `start` (a literal string, dictionary or array). */
-function tokenEnd(text: string, start: number): number {
+function tokenEnd(text: string, start: number, limit = Math.min(text.length, start + MAX_TOKEN_CHARS)): number {
   const open = text[start];
   if (open === '(') {
     let depth = 0;
-    for (let i = start; i < text.length; i++) {
+    for (let i = start; i < limit; i++) {
       const c = text[i];
       if (c === '\\') i++;
       else if (c === '(') depth++;
       else if (c === ')' && --depth === 0) return i + 1;
     }
-    return text.length;
+    return limit;
   }
   if (open === '<' && text[start + 1] !== '<') {
     const end = text.indexOf('>', start);
-    return end < 0 ? text.length : end + 1;
+    return end < 0 || end >= limit ? limit : end + 1;
   }
   if (open === '<' || open === '[') {
     let depth = 0;
-    for (let i = start; i < text.length; i++) {
+    for (let i = start; i < limit; i++) {
       const c = text[i];
-      if (c === '(') i = tokenEnd(text, i) - 1;
+      if (c === '(') i = tokenEnd(text, i, limit) - 1;
       else if (c === '<' && text[i + 1] === '<') (depth++, i++);
       else if (c === '>' && text[i + 1] === '>') {
         i++;
@@ -35,7 +39,7 @@ function tokenEnd(text: string, start: number): number {
       } else if (c === '[') depth++;
       else if (c === ']' && --depth === 0 && open === '[') return i + 1;
     }
-    return text.length;
+    return limit;
   }
   const ref = /^\d+\s+\d+\s+R\b/.exec(text.slice(start, start + 32));
   if (ref) return start + ref[0].length;
@@ -51,7 +55,7 @@ export function valuesOf(text: string, key: string): string[] {
     const start = match.index + match[0].length;
     if (start >= text.length) continue;
     values.push(text.slice(start, tokenEnd(text, start)));
-    if (values.length >= 1000) break;
+    if (values.length >= MAX_VALUES) break;
   }
   return values;
 }
