@@ -90,6 +90,11 @@ export function hiddenFiles(doc: PdfDocument, attachments: Attachment[]): Array<
   return found;
 }
 
+/** A PE's DOS stub in the file's own bytes: an executable stored unpacked somewhere in the PDF. */
+export function hasPeStub(doc: PdfDocument): boolean {
+  return /This program (cannot be run in DOS mode|must be run under Win32)/.test(doc.text);
+}
+
 /** Another format's header where a reader of that format looks: a ZIP's end record, a PE before the PDF header. */
 export function polyglotOf(doc: PdfDocument): string | null {
   const head = doc.text.indexOf('%PDF-');

@@ -6,9 +6,10 @@
  * one `pdf.score.suspicious`, so no single one makes a file suspicious.
  */
 import type { Finding } from '../lib/report.ts';
-import type { Launch, Link, LinkSignals } from './actions.ts';
+import type { Launch } from './actions.ts';
 import type { Attachment, Format } from './embedded.ts';
 import type { Script } from './javascript.ts';
+import type { Link, LinkSignals } from './links.ts';
 
 export interface PdfFacts {
   header: string | null;
@@ -20,9 +21,14 @@ export interface PdfFacts {
   links: Link[];
   linkSignals: LinkSignals;
   reaching: Record<string, number>;
+  remoteFiles: string[];
   attachments: Attachment[];
   hidden: Array<{ object: string; format: Format }>;
   polyglot: string | null;
+  peStub: boolean;
+  /** Where %PDF- starts: readers accept junk before it, and polyglots need it. */
+  headerOffset: number;
+  filterStacks: number;
   bombs: Array<{ object: string; inputBytes: number; outputBytes: number }>;
   /** Bytes the streams decoded to, against the file's size. */
   decodedBytes: number;
@@ -65,7 +71,11 @@ function scriptFindings(facts: PdfFacts, findings: Finding[], weigh: (points: nu
 }
 
 function linkFindings(facts: PdfFacts, findings: Finding[], weigh: (points: number, why: string) => void): void {
-  const { toRunnable, toIp, encoded, bombing } = facts.linkSignals;
+  const { toRunnable, toIp, encoded, bombing, scriptOrFile, deceptive, overlays } = facts.linkSignals;
+  if (facts.remoteFiles.length > 0) findings.push({ rule: 'pdf.remote-file', description: `action opens a file on another machine, leaking the user's NTLM hash: ${list(facts.remoteFiles, 2)}`, severity: 'medium' });
+  if (scriptOrFile.length > 0) findings.push({ rule: 'pdf.uri.script', description: `link runs script or opens a file: ${list(scriptOrFile, 2)}`, severity: 'medium' });
+  if (deceptive.length > 0) findings.push({ rule: 'pdf.uri.deceptive', description: `link hides its host behind a name and @: ${list(deceptive, 2)}`, severity: 'medium' });
+  if (overlays.length > 0) weigh(2, `link covering most of a page (${list(overlays.map((u) => u.slice(0, 80)), 1)})`);
   if (toRunnable.length > 0) findings.push({ rule: 'pdf.uri.runnable', description: `link to a file that runs when opened: ${list(toRunnable, 2)}`, severity: 'medium' });
   if (toIp.length > 0) weigh(2, `link to a bare IP address (${list(toIp, 2)})`);
   if (encoded.length > 0) weigh(3, `link carrying an encoded blob (${list(encoded.map((u) => u.slice(0, 80)), 1)})`);
@@ -99,6 +109,9 @@ export function pdfFindings(facts: PdfFacts): Finding[] {
     const executable = hidden.format === 'PE' || hidden.format === 'ELF';
     findings.push({ rule: 'pdf.hidden-file', description: `stream ${hidden.object} is not an attachment yet holds a ${hidden.format} file`, severity: executable ? 'high' : 'medium' });
   }
+  if (facts.peStub) findings.push({ rule: 'pdf.pe-inside', description: 'the bytes of a Windows executable (its DOS stub) are stored unpacked in the PDF', severity: 'medium' });
+  if (facts.headerOffset > 0) weigh(1, `%PDF header at offset ${facts.headerOffset}`);
+  if (facts.filterStacks > 0) weigh(1, `${facts.filterStacks} stream(s) behind stacked or repeated filters`);
   if (facts.polyglot) findings.push({ rule: 'pdf.polyglot', description: `the PDF is also another format: ${facts.polyglot}`, severity: 'medium' });
   if (facts.bombs.length > 0) {
     const bomb = facts.bombs[0]!;

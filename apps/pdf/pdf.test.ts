@@ -109,6 +109,34 @@ describe('PDF links', () => {
   });
 });
 
+describe('PDF lure techniques', () => {
+  const page = '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>';
+  it('flags a UNC target that leaks the NTLM hash, script and file links and an @-disguised host', async () => {
+    const unc = await analyse(['<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>', PAGES, '<< /S /GoToR /F (\\\\\\\\203.0.113.5\\\\share\\\\doc.pdf) /D [0 /Fit] >>']);
+    expect(unc.severity('pdf.remote-file')).toBe('medium');
+    const script = await analyse([CATALOG, PAGES, '<< /Subtype /Link /A << /S /URI /URI (javascript:app.alert\\(1\\)) >> >>']);
+    expect(script.severity('pdf.uri.script')).toBe('medium');
+    const deceptive = await analyse([CATALOG, PAGES, '<< /Subtype /Link /A << /S /URI /URI (https://login.bank.example@203.0.113.9/x) >> >>']);
+    expect(deceptive.severity('pdf.uri.deceptive')).toBe('medium');
+  });
+
+  it('weighs a click-anywhere link with document JavaScript, and leaves a small link alone', async () => {
+    const overlay = await analyse(['<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>', PAGES, page, '<< /Subtype /Link /Rect [0 0 612 700] /A << /S /URI /URI (https://lure.example/view) >> >>', '<< /S /JavaScript /JS (app.alert\\("Open in browser"\\);) >>']);
+    expect(overlay.rules).toContain('pdf.score.suspicious');
+    const small = await analyse([CATALOG, PAGES, page, '<< /Subtype /Link /Rect [72 700 200 712] /A << /S /URI /URI (https://example.org/) >> >>']);
+    expect(small.rules).toEqual([]);
+  });
+
+  it('flags a PE stored unpacked and weighs stacked filters', async () => {
+    const pe = await analyse([CATALOG, PAGES, stream('', 'MZ\x90\x00 This program cannot be run in DOS mode.', false)]);
+    expect(pe.severity('pdf.pe-inside')).toBe('medium');
+    const hex = Buffer.from(zlib.deflateSync(Buffer.from('BT (x) Tj ET')).toString('hex') + '>', 'latin1');
+    const stacked = await analyse(['<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>', PAGES, Buffer.concat([Buffer.from(`<< /Filter [/AHx /AHx /Fl] /Length ${hex.length * 2 + 1} >>\nstream\n`, 'latin1'), Buffer.from(hex.toString('hex') + '>', 'latin1'), Buffer.from('\nendstream', 'latin1')]), '<< /S /JavaScript /JS (app.alert\\(1\\)) >>']);
+    // Document JavaScript alone weighs 2 (see the alert test above); the stacked filters tip it over.
+    expect(stacked.rules).toContain('pdf.score.suspicious');
+  });
+});
+
 describe('PDF benign corpus', () => {
   const corpus = path.resolve(import.meta.dirname, '../../../shared/corpus/benign/pdf');
   const files = fs.existsSync(corpus) ? fs.readdirSync(corpus).filter((f) => f.endsWith('.pdf')) : [];

@@ -8,8 +8,9 @@
 import { fileURLToPath } from 'node:url';
 import type { Analyzer } from '../lib/analyzer.ts';
 import { analyzerApp, runApp } from '../lib/run-app.ts';
-import { launchesOf, linkSignals, linksOf, reachingActions } from './actions.ts';
-import { attachmentsOf, hiddenFiles, polyglotOf, writeChildren } from './embedded.ts';
+import { launchesOf, reachingActions, remoteFileTargets } from './actions.ts';
+import { linkSignals, linksOf } from './links.ts';
+import { attachmentsOf, hasPeStub, hiddenFiles, polyglotOf, writeChildren } from './embedded.ts';
 import { type PdfFacts, pdfFindings } from './findings.ts';
 import { referrersOf, scriptsOf, xfaScripts } from './javascript.ts';
 import { MAX_DECODED_BYTES, readPdf } from './objects.ts';
@@ -29,10 +30,15 @@ export function pdfFacts(bytes: Buffer): PdfFacts & { hiddenData: Array<{ object
     links,
     linkSignals: linkSignals(links),
     reaching: reachingActions(doc),
+    remoteFiles: remoteFileTargets(doc),
     attachments,
     hidden: hidden.map(({ object, format }) => ({ object, format })),
     hiddenData: hidden,
     polyglot: polyglotOf(doc),
+    peStub: hasPeStub(doc),
+    headerOffset: doc.text.indexOf('%PDF-'),
+    // Writers use one filter, two for images; stacks and repeats are there to defeat scanners.
+    filterStacks: [...doc.objects.values()].filter((o) => o.filters.length >= 3 || new Set(o.filters).size < o.filters.length).length,
     bombs: doc.budget.bombs,
     decodedBytes: MAX_DECODED_BYTES - doc.budget.left,
     size: bytes.length,
