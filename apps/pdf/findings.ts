@@ -20,6 +20,8 @@ export interface PdfFacts {
   launches: Launch[];
   links: Link[];
   linkSignals: LinkSignals;
+  /** No page shows text: a picture of a document. */
+  imageOnly: boolean;
   reaching: Record<string, number>;
   remoteFiles: string[];
   attachments: Attachment[];
@@ -76,6 +78,8 @@ function linkFindings(facts: PdfFacts, findings: Finding[], weigh: (points: numb
   if (scriptOrFile.length > 0) findings.push({ rule: 'pdf.uri.script', description: `link runs script or opens a file: ${list(scriptOrFile, 2)}`, severity: 'medium' });
   if (deceptive.length > 0) findings.push({ rule: 'pdf.uri.deceptive', description: `link hides its host behind a name and @: ${list(deceptive, 2)}`, severity: 'medium' });
   if (overlays.length > 0) weigh(2, `link covering most of a page (${list(overlays.map((u) => u.slice(0, 80)), 1)})`);
+  // A screenshot of a document whose only action is a way out is the shape of a link lure.
+  if (facts.imageOnly && facts.linkSignals.sites > 0) weigh(1, 'pages are pictures only, with links out');
   if (toRunnable.length > 0) findings.push({ rule: 'pdf.uri.runnable', description: `link to a file that runs when opened: ${list(toRunnable, 2)}`, severity: 'medium' });
   if (toIp.length > 0) weigh(2, `link to a bare IP address (${list(toIp, 2)})`);
   if (encoded.length > 0) weigh(3, `link carrying an encoded blob (${list(encoded.map((u) => u.slice(0, 80)), 1)})`);

@@ -23,6 +23,28 @@ function area(box: number[]): number {
   return box.length === 4 ? Math.abs((box[2]! - box[0]!) * (box[3]! - box[1]!)) : 0;
 }
 
+/**
+ * Whether the pages show only pictures: images, and no text operator in any
+ * decoded page content. Lures are often a screenshot of a document with a
+ * link over it; undefined when the contents cannot be read (encrypted, none).
+ */
+export function imageOnly(doc: PdfDocument): boolean | undefined {
+  let pages = 0;
+  let contents = 0;
+  if (![...doc.objects.values()].some((o) => /\/Subtype\s*\/Image\b/.test(o.dict))) return false;
+  for (const page of doc.objects.values()) {
+    if (!/\/Type\s*\/Page\b/.test(page.dict)) continue;
+    for (const ref of [...(valueOf(page.dict, 'Contents') ?? '').matchAll(/(\d+)\s+(\d+)\s+R/g)].slice(0, 200)) {
+      const stream = doc.objects.get(`${ref[1]} ${ref[2]}`)?.stream;
+      if (stream === undefined) return undefined;
+      contents++;
+      if (/\b(Tj|TJ)\b|['"]\s*$/m.test(stream.toString('latin1'))) return false;
+    }
+    if (++pages > 500) break;
+  }
+  return pages > 0 && contents > 0 ? true : undefined;
+}
+
 /** Links in documents cover a word or a line; a lure's covers the page, or most of it. */
 const OVERLAY_COVERAGE = 0.4;
 

@@ -127,6 +127,13 @@ describe('PDF lure techniques', () => {
     expect(small.rules).toEqual([]);
   });
 
+  it('weighs a picture-only page with a click-anywhere link out, not the same page with text', async () => {
+    const lure = (content: string) =>
+      analyse([CATALOG, PAGES, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Annots [5 0 R] >>', stream('', content), '<< /Subtype /Link /Rect [0 0 612 792] /A << /S /URI /URI (https://lure.example/doc) >> >>', stream('/Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 8', 'abcd')]);
+    expect((await lure('q 612 0 0 792 0 0 cm /Im0 Do Q')).rules).toContain('pdf.score.suspicious');
+    expect((await lure('q 612 0 0 792 0 0 cm /Im0 Do Q BT /F1 12 Tf 72 720 Td (Quarterly report) Tj ET')).rules).toEqual([]);
+  });
+
   it('flags a PE stored unpacked and weighs stacked filters', async () => {
     const pe = await analyse([CATALOG, PAGES, stream('', 'MZ\x90\x00 This program cannot be run in DOS mode.', false)]);
     expect(pe.severity('pdf.pe-inside')).toBe('medium');

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Analyzer } from '../lib/analyzer.ts';
 import { analyzerApp, runApp } from '../lib/run-app.ts';
 import { launchesOf, reachingActions, remoteFileTargets } from './actions.ts';
-import { linkSignals, linksOf } from './links.ts';
+import { imageOnly, linkSignals, linksOf } from './links.ts';
 import { attachmentsOf, hasPeStub, hiddenFiles, polyglotOf, writeChildren } from './embedded.ts';
 import { type PdfFacts, pdfFindings } from './findings.ts';
 import { referrersOf, scriptsOf, xfaScripts } from './javascript.ts';
@@ -29,6 +29,7 @@ export function pdfFacts(bytes: Buffer): PdfFacts & { hiddenData: Array<{ object
     launches: launchesOf(doc),
     links,
     linkSignals: linkSignals(links),
+    imageOnly: imageOnly(doc) === true,
     reaching: reachingActions(doc),
     remoteFiles: remoteFileTargets(doc),
     attachments,
