@@ -14,6 +14,7 @@ import type { Link, LinkSignals } from './links.ts';
 export interface PdfFacts {
   header: string | null;
   encrypted: boolean;
+  decrypted: boolean;
   scripts: Script[];
   xfaScripts: string[];
   xfa: boolean;
@@ -114,6 +115,8 @@ export function pdfFindings(facts: PdfFacts): Finding[] {
     findings.push({ rule: 'pdf.hidden-file', description: `stream ${hidden.object} is not an attachment yet holds a ${hidden.format} file`, severity: executable ? 'high' : 'medium' });
   }
   if (facts.peStub) findings.push({ rule: 'pdf.pe-inside', description: 'the bytes of a Windows executable (its DOS stub) are stored unpacked in the PDF', severity: 'medium' });
+  // Encryption that any reader opens without a password hides the content from scanners only.
+  if (facts.decrypted && facts.scripts.length + facts.launches.length + facts.attachments.length > 0) weigh(1, 'encrypted with the empty password around scripts, launches or attachments');
   if (facts.headerOffset > 0) weigh(1, `%PDF header at offset ${facts.headerOffset}`);
   if (facts.filterStacks > 0) weigh(1, `${facts.filterStacks} stream(s) behind stacked or repeated filters`);
   if (facts.polyglot) findings.push({ rule: 'pdf.polyglot', description: `the PDF is also another format: ${facts.polyglot}`, severity: 'medium' });

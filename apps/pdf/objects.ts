@@ -5,7 +5,9 @@
  * so objects compressed inside them are seen too. Names written with `#xx`
  * escapes are decoded and remembered as obfuscation.
  */
+import { type Decrypt, decryptStrings, emptyPasswordDecryptor } from './crypt.ts';
 import { type Budget, decodeStream, filtersOf } from './filters.ts';
+import { stringBytes, tokenEnd } from './values.ts';
 
 export interface PdfObject {
   /** `N G` (generation 0 inside object streams). */
@@ -23,6 +25,8 @@ export interface PdfDocument {
   header: string | null;
   objects: Map<string, PdfObject>;
   encrypted: boolean;
+  /** Encrypted, and opened with the empty user password: the encryption hides nothing from a reader. */
+  decrypted: boolean;
   /** Escaped name → how often it was written with `#xx`. */
   obfuscatedNames: Record<string, number>;
   budget: Budget;
@@ -85,6 +89,7 @@ export function readPdf(bytes: Buffer): PdfDocument {
     header: /%PDF-\d\.\d/.exec(text.slice(0, 1024))?.[0] ?? null,
     objects: new Map(),
     encrypted: false,
+    decrypted: false,
     obfuscatedNames: {},
     budget: { left: MAX_DECODED_BYTES, bombs: [] },
     text,
@@ -120,14 +125,42 @@ export function readPdf(bytes: Buffer): PdfDocument {
     if (/\/Type\s*\/ObjStm\b/.test(object.dict)) objectStreams.push(object);
   }
   doc.encrypted = /\/Encrypt\s*(\d+\s+\d+\s+R|<<)/.test(text);
+  const decrypt = doc.encrypted ? decryptorOf(doc) : null;
+  if (decrypt) decryptObjects(doc, decrypt);
   for (const object of doc.objects.values()) {
     if (object.raw === undefined) continue;
     // Encrypted streams are ciphertext: a failed inflate there means nothing.
-    if (doc.encrypted && !/\/Type\s*\/XRef\b/.test(object.dict)) continue;
+    if (doc.encrypted && !doc.decrypted && !/\/Type\s*\/XRef\b/.test(object.dict)) continue;
     if (/\/Subtype\s*\/Image\b/.test(object.dict) && !object.filters.includes('FlateDecode')) continue;
     const decoded = decodeStream(object.raw, object.filters, doc.budget, object.id);
     if (decoded.complete) object.stream = decoded.data;
   }
   for (const container of objectStreams) addObjectStream(doc, container);
   return doc;
+}
+
+function decryptorOf(doc: PdfDocument): { decrypt: Decrypt; encryptId: string | null } | null {
+  const { text } = doc;
+  const at = /\/Encrypt\s*(?:(\d+)\s+(\d+)\s+R|(<<))/.exec(text);
+  if (!at) return null;
+  const encryptId = at[1] === undefined ? null : `${at[1]} ${at[2]}`;
+  const start = at.index + at[0].length - 2;
+  const encrypt = encryptId ? doc.objects.get(encryptId)?.dict : text.slice(start, tokenEnd(text, start));
+  const id = /\/ID\s*\[\s*/.exec(text);
+  const first = id ? stringBytes(text.slice(id.index + id[0].length, tokenEnd(text, id.index + id[0].length))) : null;
+  const decrypt = encrypt ? emptyPasswordDecryptor(encrypt, Buffer.from(first ?? '', 'latin1')) : null;
+  return decrypt ? { decrypt, encryptId } : null;
+}
+
+/** Decrypts every string and stream in place; the encryption dictionary and cross-reference streams are stored in clear. */
+function decryptObjects(doc: PdfDocument, { decrypt, encryptId }: { decrypt: Decrypt; encryptId: string | null }): void {
+  const clearMetadata = /\/EncryptMetadata\s+false/.test(encryptId ? (doc.objects.get(encryptId)?.dict ?? '') : '');
+  for (const object of doc.objects.values()) {
+    if (object.id === encryptId || /\/Type\s*\/XRef\b/.test(object.dict)) continue;
+    const [number, generation] = object.id.split(' ').map(Number) as [number, number];
+    const own = (data: Buffer) => decrypt(data, number, generation);
+    object.dict = decryptStrings(object.dict, own);
+    if (object.raw && !(clearMetadata && /\/Type\s*\/Metadata\b/.test(object.dict))) object.raw = own(object.raw);
+  }
+  doc.decrypted = true;
 }

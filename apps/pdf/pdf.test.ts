@@ -144,6 +144,21 @@ describe('PDF lure techniques', () => {
   });
 });
 
+describe('PDF encryption', () => {
+  const testdata = (name: string) => fs.readFileSync(path.join(import.meta.dirname, 'testdata', name));
+  it.each(['empty-password-rc4-128.pdf', 'empty-password-aes-128.pdf', 'empty-password-aes-256-r6.pdf'])('opens %s with the empty password and reads its script', async (name) => {
+    const analysis = await pdfAnalyzer.analyse(sample(testdata(name)));
+    expect(analysis.details).toMatchObject({ encrypted: true, decrypted: true });
+    expect(analysis.findings.map((f) => f.rule)).toContain('pdf.javascript.exploit');
+  });
+
+  it('leaves a file with a real user password encrypted, unflagged', async () => {
+    const analysis = await pdfAnalyzer.analyse(sample(testdata('user-password-aes-256-r6.pdf')));
+    expect(analysis.details).toMatchObject({ encrypted: true, decrypted: false });
+    expect(flagged(analysis.findings)).toBe(false);
+  });
+});
+
 describe('PDF benign corpus', () => {
   const corpus = path.resolve(import.meta.dirname, '../../../shared/corpus/benign/pdf');
   const files = fs.existsSync(corpus) ? fs.readdirSync(corpus).filter((f) => f.endsWith('.pdf')) : [];

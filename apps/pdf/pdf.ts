@@ -23,6 +23,7 @@ export function pdfFacts(bytes: Buffer): PdfFacts & { hiddenData: Array<{ object
   return {
     header: doc.header,
     encrypted: doc.encrypted,
+    decrypted: doc.decrypted,
     scripts: scriptsOf(doc, referrersOf(doc)),
     xfaScripts: xfaScripts(doc),
     xfa: [...doc.objects.values()].some((o) => /\/XFA\b/.test(o.dict)),
@@ -59,6 +60,7 @@ export const pdfAnalyzer: Analyzer = {
     const details = {
       header: facts.header,
       encrypted: facts.encrypted,
+      decrypted: facts.decrypted,
       scripts: facts.scripts.map((s) => ({ object: s.object, trigger: s.trigger, exploits: s.exploits, obfuscation: s.obfuscation, outbound: s.outbound, head: s.code.slice(0, 200) })),
       launches: facts.launches,
       links: facts.links.slice(0, 50).map((l) => l.uri),

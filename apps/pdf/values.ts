@@ -11,7 +11,7 @@ const MAX_TOKEN_CHARS = 2 << 20;
 const MAX_VALUES = 200;
 
 /** The end of the balanced token starting at `start` (a literal string, dictionary or array). */
-function tokenEnd(text: string, start: number, limit = Math.min(text.length, start + MAX_TOKEN_CHARS)): number {
+export function tokenEnd(text: string, start: number, limit = Math.min(text.length, start + MAX_TOKEN_CHARS)): number {
   const open = text[start];
   if (open === '(') {
     let depth = 0;
@@ -72,22 +72,28 @@ function utf16(bytes: string): string {
   return bytes;
 }
 
-/** The characters of a PDF string token; other tokens come back as they are. */
-export function stringText(token: string): string {
+/** The bytes (as latin1) of a PDF string token, literal or hex; null for other tokens. */
+export function stringBytes(token: string): string | null {
   if (token.startsWith('(')) {
     const body = token.slice(1, token.endsWith(')') ? -1 : undefined);
-    const bytes = body.replace(/\\(\r\n|[\r\n]|[0-7]{1,3}|.)/gs, (_, e: string) => {
+    return body.replace(/\\(\r\n|[\r\n]|[0-7]{1,3}|.)/gs, (_, e: string) => {
       if (/^[0-7]/.test(e)) return String.fromCharCode(Number.parseInt(e, 8) & 0xff);
       if (/^[\r\n]/.test(e)) return '';
       return ESCAPES[e] ?? e;
     });
-    return utf16(bytes.length % 2 === 1 && bytes.startsWith('\xfe\xff') ? `${bytes}\0` : bytes);
   }
   if (token.startsWith('<') && !token.startsWith('<<')) {
     const hex = token.slice(1, -1).replace(/[^0-9a-fA-F]/g, '');
-    return utf16(Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex').toString('latin1'));
+    return Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex').toString('latin1');
   }
-  return token;
+  return null;
+}
+
+/** The characters of a PDF string token; other tokens come back as they are. */
+export function stringText(token: string): string {
+  const bytes = stringBytes(token);
+  if (bytes === null) return token;
+  return utf16(bytes.length % 2 === 1 && bytes.startsWith('\xfe\xff') ? `${bytes}\0` : bytes);
 }
 
 /** The object a `N G R` token points at, if any. */
