@@ -38,7 +38,8 @@ export function rc4(key: Buffer, data: Buffer): Buffer {
 function aesDecrypt(key: Buffer, data: Buffer, iv?: Buffer): Buffer {
   const vector = iv ?? data.subarray(0, 16);
   const body = iv ? data : data.subarray(16);
-  if (vector.length < 16 || body.length === 0 || body.length % 16 !== 0) return Buffer.alloc(0);
+  // A hostile /Length can make a key AES does not take: such data reads as nothing.
+  if ((key.length !== 16 && key.length !== 32) || vector.length < 16 || body.length === 0 || body.length % 16 !== 0) return Buffer.alloc(0);
   const decipher = crypto.createDecipheriv(key.length === 32 ? 'aes-256-cbc' : 'aes-128-cbc', key, vector);
   decipher.setAutoPadding(false);
   const plain = Buffer.concat([decipher.update(body), decipher.final()]);

@@ -148,8 +148,13 @@ function decryptorOf(doc: PdfDocument): { decrypt: Decrypt; encryptId: string | 
   const encrypt = encryptId ? doc.objects.get(encryptId)?.dict : text.slice(start, tokenEnd(text, start));
   const id = /\/ID\s*\[\s*/.exec(text);
   const first = id ? stringBytes(text.slice(id.index + id[0].length, tokenEnd(text, id.index + id[0].length))) : null;
-  const decrypt = encrypt ? emptyPasswordDecryptor(encrypt, Buffer.from(first ?? '', 'latin1')) : null;
-  return decrypt ? { decrypt, encryptId } : null;
+  try {
+    const decrypt = encrypt ? emptyPasswordDecryptor(encrypt, Buffer.from(first ?? '', 'latin1')) : null;
+    return decrypt ? { decrypt, encryptId } : null;
+  } catch {
+    // A malformed encryption dictionary is a file readers cannot open either.
+    return null;
+  }
 }
 
 /** Decrypts every string and stream in place; the encryption dictionary and cross-reference streams are stored in clear. */
