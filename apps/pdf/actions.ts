@@ -63,3 +63,24 @@ export function remoteFileTargets(doc: PdfDocument): string[] {
   }
   return found;
 }
+
+/**
+ * What the document does by itself when opened or when a page shows
+ * (/OpenAction, and /AA of the catalog or a page): actions that reach out
+ * then, before any click, are a lure's or a tracker's.
+ */
+export function automaticActions(doc: PdfDocument): string[] {
+  const kinds = new Set<string>();
+  const actionKind = (token: string) => /\/S\s*\/(URI|SubmitForm|ImportData|GoToR|GoToE)\b/.exec(deref(doc, token)?.dict ?? token)?.[1];
+  for (const object of doc.objects.values()) {
+    if (!/\/Type\s*\/(Catalog|Page)\b/.test(object.dict)) continue;
+    const open = valueOf(object.dict, 'OpenAction');
+    const triggers = deref(doc, valueOf(object.dict, 'AA'))?.dict ?? valueOf(object.dict, 'AA') ?? '';
+    const tokens = [open, ...['O', 'PO', 'PV', 'WC', 'DS'].map((key) => valueOf(triggers, key))];
+    for (const token of tokens) {
+      const kind = token === undefined ? undefined : actionKind(token);
+      if (kind) kinds.add(kind);
+    }
+  }
+  return [...kinds];
+}

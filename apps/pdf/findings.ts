@@ -25,6 +25,8 @@ export interface PdfFacts {
   imageOnly: boolean;
   reaching: Record<string, number>;
   remoteFiles: string[];
+  /** Reaching actions run on open or page view, by kind (URI, SubmitForm …). */
+  automatic: string[];
   attachments: Attachment[];
   hidden: Array<{ object: string; format: Format }>;
   polyglot: string | null;
@@ -58,6 +60,8 @@ function scriptFindings(facts: PdfFacts, findings: Finding[], weigh: (points: nu
   const obfuscated = [...new Set(documentScripts.flatMap((s) => s.obfuscation))];
   // One decoder call is ordinary; obfuscation is a decoder feeding eval, or encoded blobs.
   if (obfuscated.length >= 2 || obfuscated.some((o) => /long|heap/.test(o))) findings.push({ rule: 'pdf.javascript.obfuscated', description: `document JavaScript is obfuscated: ${list(obfuscated, 6)}`, severity: exploits.length > 0 ? 'high' : 'medium' });
+  const fieldObfuscation = [...new Set(facts.scripts.filter((s) => s.trigger === 'field').flatMap((s) => s.obfuscation))];
+  if (fieldObfuscation.length >= 2) weigh(2, `form-field script obfuscated (${list(fieldObfuscation)})`);
   const outbound = [...new Set(documentScripts.flatMap((s) => s.outbound))];
   if (outbound.length > 0) weigh(2, `document JavaScript reaches out (${list(outbound)})`);
   if (documentScripts.length > 0) {
@@ -129,6 +133,7 @@ export function pdfFindings(facts: PdfFacts): Finding[] {
   }
   const hidden = Object.entries(facts.obfuscatedNames);
   if (hidden.length > 0) findings.push({ rule: 'pdf.name-obfuscation', description: `names written with #xx escapes: ${hidden.map(([k, v]) => `${k} (${v})`).join(', ')}`, severity: 'medium' });
+  if (facts.automatic.length > 0) weigh(2, `on open the document itself runs ${facts.automatic.map((k) => `/${k}`).join(', ')}`);
   for (const [action, n] of Object.entries(facts.reaching)) weigh(action === 'SubmitForm' || action === 'GoToR' ? 1 : 2, `${n} × /${action}`);
   if (facts.jbig2 > 0) weigh(1, `${facts.jbig2} JBIG2 stream(s)`);
   if (score >= SUSPICIOUS_SCORE) findings.push({ rule: 'pdf.score.suspicious', description: `weak signals together (score ${score}): ${reasons.join('; ')}`, severity: 'medium' });

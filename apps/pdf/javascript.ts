@@ -49,7 +49,10 @@ const OUTBOUND_APIS: Array<[RegExp, string]> = [
 
 function obfuscationOf(code: string): string[] {
   const found: string[] = [];
-  const evals = /\beval\s*\(|\[\s*['"]eval['"]\s*\]|\bFunction\s*\(/.test(code);
+  // Names split so no scanner sees them: this["ev" + "al"], app["set" + "TimeOut"].
+  const splitNames = /\[\s*(['"])[A-Za-z_]{1,12}\1\s*\+\s*(['"])[A-Za-z_]{1,12}\2/.test(code);
+  // setTimeOut/setInterval with a string run it as code, like eval; a split name is there to hide such a call.
+  const evals = splitNames || /\beval\s*\(|\[\s*['"]eval['"]\s*\]|\bFunction\s*\(|\bset(TimeOut|Interval)\s*\(\s*['"a-zA-Z_]/.test(code);
   const decoders = /\bunescape\s*\(|String\s*\.\s*fromCharCode\s*\(|\batob\s*\(/.test(code);
   if (evals) found.push('eval');
   if (decoders) found.push('unescape/fromCharCode');
@@ -57,6 +60,9 @@ function obfuscationOf(code: string): string[] {
   if (/[0-9a-f]{400}/i.test(code)) found.push('long hex string');
   if (/while\s*\([^)]{0,200}\.length\s*<\s*(0x[0-9a-f]{5,}|\d{6,})/i.test(code) || /new\s+Array\s*\(\s*(0x[0-9a-f]{3,}|\d{4,})\s*\)/i.test(code)) found.push('heap spray loop');
   if (/\.replace\s*\(\s*\/[^/]{1,20}\/g\s*,\s*['"]{2}\s*\)/.test(code) && decoders) found.push('junk-stripping replace');
+  if (splitNames) found.push('split member names');
+  // The code to run is kept elsewhere in the document: annotation subjects, document info, field values.
+  if (evals && /\b(this|doc|event\.target)\s*\.\s*(info\b|getAnnots?\s*\(|getField\s*\(|getPageNthWord\s*\()/.test(code)) found.push('code read from the document');
   return found;
 }
 

@@ -46,6 +46,11 @@ describe('PDF JavaScript', () => {
     expect(form.rules).toEqual(['pdf.javascript.form']);
   });
 
+  it('sees obfuscation that splits names or reads its code from the document', async () => {
+    const split = await analyse(['<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>', PAGES, '<< /S /JavaScript /JS (var a = this["ev" + "al"]; a\\(this.info.subject\\);) >>']);
+    expect(split.severity('pdf.javascript.obfuscated')).toBe('medium');
+  });
+
   it('finds script in an XFA form', async () => {
     const result = await analyse(['<< /Type /Catalog /Pages 2 0 R /AcroForm 3 0 R >>', PAGES, '<< /XFA 4 0 R >>', stream('', '<xdp:xdp><template><script contentType="application/x-javascript">app.alert(1)</script></template></xdp:xdp>')]);
     expect(result.severity('pdf.xfa.script')).toBe('medium');
@@ -118,6 +123,13 @@ describe('PDF lure techniques', () => {
     expect(script.severity('pdf.uri.script')).toBe('medium');
     const deceptive = await analyse([CATALOG, PAGES, '<< /Subtype /Link /A << /S /URI /URI (https://login.bank.example@203.0.113.9/x) >> >>']);
     expect(deceptive.severity('pdf.uri.deceptive')).toBe('medium');
+  });
+
+  it('weighs a web page opened by the document itself on open', async () => {
+    const result = await analyse(['<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /URI /URI (https://lure.example/x) >> >>', PAGES, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>', stream('', 'q 612 0 0 792 0 0 cm /Im0 Do Q'), stream('/Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 8', 'abcd')]);
+    expect(result.rules).toContain('pdf.score.suspicious');
+    const clicked = await analyse([CATALOG, PAGES, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>', stream('', 'q 612 0 0 792 0 0 cm /Im0 Do Q'), stream('/Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 8', 'abcd'), '<< /Subtype /Link /Rect [72 700 200 712] /A << /S /URI /URI (https://lure.example/x) >> >>']);
+    expect(clicked.rules).toEqual([]);
   });
 
   it('weighs a click-anywhere link with document JavaScript, and leaves a small link alone', async () => {

@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Analyzer } from '../lib/analyzer.ts';
 import { analyzerApp, runApp } from '../lib/run-app.ts';
-import { launchesOf, reachingActions, remoteFileTargets } from './actions.ts';
+import { automaticActions, launchesOf, reachingActions, remoteFileTargets } from './actions.ts';
 import { imageOnly, linkSignals, linksOf } from './links.ts';
 import { attachmentsOf, hasPeStub, hiddenFiles, polyglotOf, writeChildren } from './embedded.ts';
 import { type PdfFacts, pdfFindings } from './findings.ts';
@@ -33,6 +33,7 @@ export function pdfFacts(bytes: Buffer): PdfFacts & { hiddenData: Array<{ object
     imageOnly: imageOnly(doc) === true,
     reaching: reachingActions(doc),
     remoteFiles: remoteFileTargets(doc),
+    automatic: automaticActions(doc),
     attachments,
     hidden: hidden.map(({ object, format }) => ({ object, format })),
     hiddenData: hidden,
