@@ -15,6 +15,8 @@ export interface Launch {
 
 /** File names that run when opened: executables, scripts, installers, shortcuts and disk images. */
 export const RUNNABLE_FILE = /\.(exe|scr|com|pif|bat|cmd|ps1|vbs|vbe|js|jse|wsf|wsh|hta|lnk|msi|dll|cpl|jar|iso|img|vhdx?|url|reg|sh|appimage|apk)$/i;
+/** Of those, the ones that are almost never a document's honest download link (unlike .js, .iso or .sh in manuals). */
+export const EXECUTABLE_FILE = /\.(exe|scr|pif|bat|cmd|ps1|vbs|vbe|jse|wsf|wsh|hta|lnk|msi|cpl)$/i;
 /** What a lure makes Reader run: shells, script hosts, executables and scripts. */
 const RUNNABLE = /(^|[\\/\s"'])(cmd|powershell|pwsh|mshta|wscript|cscript|rundll32|regsvr32|msiexec|certutil|bitsadmin|curl|wget|bash|sh)(\.exe)?\b|\.(exe|scr|com|pif|bat|cmd|ps1|vbs|vbe|js|jse|wsf|wsh|hta|lnk|msi|dll|cpl|jar|iso|img|vhdx?|url|reg|sh|appimage|apk)\b/i;
 

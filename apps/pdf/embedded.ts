@@ -96,11 +96,13 @@ export function hasPeStub(doc: PdfDocument): boolean {
 }
 
 /** Another format's header where a reader of that format looks: a ZIP's end record, a PE before the PDF header. */
-export function polyglotOf(doc: PdfDocument): string | null {
+export function polyglotOf(doc: PdfDocument, attachments: Attachment[]): string | null {
   const head = doc.text.indexOf('%PDF-');
   if (head > 0 && formatOf(Buffer.from(doc.text.slice(0, head), 'latin1'))) return `${formatOf(Buffer.from(doc.text.slice(0, head), 'latin1'))} before the %PDF header`;
   // Readers of ZIP start from the end-of-central-directory record near the end of the file.
   const tail = doc.text.slice(-66_000);
-  if (tail.includes('PK\x05\x06') && doc.text.includes('PK\x01\x02')) return 'ZIP central directory';
+  // An attachment stored without compression (a .zip, .docx) carries its own central directory: that is no polyglot.
+  const attachedZip = attachments.some((a) => doc.objects.get(a.object)?.raw?.includes('PK\x05\x06'));
+  if (!attachedZip && tail.includes('PK\x05\x06') && doc.text.includes('PK\x01\x02')) return 'ZIP central directory';
   return null;
 }

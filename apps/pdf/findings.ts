@@ -48,6 +48,8 @@ export interface PdfFacts {
  */
 const EXPANSION_FACTOR = 100;
 const EXPANSION_MIN_BYTES = 4 << 20;
+/** A reference list links to pages; link spam to the bare roots of this many sites. */
+const URL_BOMBING_SITES = 20;
 /** Weighted signals reach a suspicious verdict together at this sum. */
 const SUSPICIOUS_SCORE = 3;
 
@@ -78,17 +80,22 @@ function scriptFindings(facts: PdfFacts, findings: Finding[], weigh: (points: nu
 }
 
 function linkFindings(facts: PdfFacts, findings: Finding[], weigh: (points: number, why: string) => void): void {
-  const { toRunnable, toIp, encoded, bombing, scriptOrFile, deceptive, overlays } = facts.linkSignals;
-  if (facts.remoteFiles.length > 0) findings.push({ rule: 'pdf.remote-file', description: `action opens a file on another machine, leaking the user's NTLM hash: ${list(facts.remoteFiles, 2)}`, severity: 'medium' });
-  if (scriptOrFile.length > 0) findings.push({ rule: 'pdf.uri.script', description: `link runs script or opens a file: ${list(scriptOrFile, 2)}`, severity: 'medium' });
+  const { toRunnable, toExecutable, toIp, encoded, bombing, toScript, toFile, deceptive, overlays } = facts.linkSignals;
+  // Intranet documents point at file servers by name; the hash-stealing lure points at an address.
+  const remoteByIp = facts.remoteFiles.filter((target) => /^(\\\\|\/\/|file:\/\/)\d{1,3}(\.\d{1,3}){3}[\\/]/i.test(target));
+  if (remoteByIp.length > 0) findings.push({ rule: 'pdf.remote-file', description: `action opens a file on an IP address, leaking the user's NTLM hash: ${list(remoteByIp, 2)}`, severity: 'medium' });
+  else if (facts.remoteFiles.length > 0) weigh(2, `action opens a file on another machine (${list(facts.remoteFiles, 1)})`);
+  if (toScript.length > 0) findings.push({ rule: 'pdf.uri.script', description: `link runs script: ${list(toScript, 2)}`, severity: 'medium' });
+  if (toFile.length > 0) weigh(2, `file: link (${list(toFile, 1)})`);
   if (deceptive.length > 0) findings.push({ rule: 'pdf.uri.deceptive', description: `link hides its host behind a name and @: ${list(deceptive, 2)}`, severity: 'medium' });
   if (overlays.length > 0) weigh(2, `link covering most of a page (${list(overlays.map((u) => u.slice(0, 80)), 1)})`);
   // A screenshot of a document whose only action is a way out is the shape of a link lure.
   if (facts.imageOnly && facts.linkSignals.sites > 0) weigh(1, 'pages are pictures only, with links out');
-  if (toRunnable.length > 0) findings.push({ rule: 'pdf.uri.runnable', description: `link to a file that runs when opened: ${list(toRunnable, 2)}`, severity: 'medium' });
+  if (toExecutable.length > 0) findings.push({ rule: 'pdf.uri.runnable', description: `link to a program, script or installer: ${list(toExecutable, 2)}`, severity: 'medium' });
+  else if (toRunnable.length > 0) weigh(2, `link to a file that may run (${list(toRunnable, 1)})`);
   if (toIp.length > 0) weigh(2, `link to a bare IP address (${list(toIp, 2)})`);
   if (encoded.length > 0) weigh(3, `link carrying an encoded blob (${list(encoded.map((u) => u.slice(0, 80)), 1)})`);
-  if (bombing >= 10) findings.push({ rule: 'pdf.uri.bombing', description: `links to the bare roots of ${bombing} different sites (URL bombing)`, severity: 'medium' });
+  if (bombing >= URL_BOMBING_SITES) findings.push({ rule: 'pdf.uri.bombing', description: `links to the bare roots of ${bombing} different sites (URL bombing)`, severity: 'medium' });
 }
 
 export function pdfFindings(facts: PdfFacts): Finding[] {

@@ -4,7 +4,7 @@
  * (encoded blobs), by how they sit on the page (a link over most of it is a
  * click-anywhere overlay) and by how many sites they lead to.
  */
-import { RUNNABLE_FILE } from './actions.ts';
+import { EXECUTABLE_FILE, RUNNABLE_FILE } from './actions.ts';
 import type { PdfDocument } from './objects.ts';
 import { textOf, valueOf, valuesOf } from './values.ts';
 
@@ -89,6 +89,8 @@ function isBase64Blob(part: string): boolean {
 export interface LinkSignals {
   /** Links straight to a file that runs when opened. */
   toRunnable: string[];
+  /** Links straight to a Windows executable, script or installer (a subset of toRunnable). */
+  toExecutable: string[];
   /** Links to a bare IP address. */
   toIp: string[];
   /** Links that carry a long base64 blob, the way mass-mailed lures hide the victim and campaign. */
@@ -97,8 +99,10 @@ export interface LinkSignals {
   bombing: number;
   /** Sites linked to. */
   sites: number;
-  /** Links that run script or open files (javascript:, vbscript:, file:, data:). */
-  scriptOrFile: string[];
+  /** Links that run script (javascript:, vbscript:, data:). */
+  toScript: string[];
+  /** file: links, which open local or shared files (and share the user's NTLM hash with a remote host). */
+  toFile: string[];
   /** Links whose host hides behind a trusted-looking name and an `@` (https://bank.com@evil.example). */
   deceptive: string[];
   /** Web links covering most of a page: click anywhere and go. */
@@ -112,11 +116,13 @@ export function linkSignals(links: Link[]): LinkSignals {
   const encoded = web.filter((link) => link.uri.split(/[?&#=]/).slice(1).some(isBase64Blob)).map((link) => link.uri);
   const roots = new Set(web.filter((link) => /^https?:\/\/[^/?#]+\/?$/i.test(link.uri)).map((link) => siteOf(hostOf(link.uri) ?? '')));
   const sites = new Set(web.map((link) => siteOf(hostOf(link.uri) ?? ''))).size;
-  const scriptOrFile = links.filter((link) => /^\s*(javascript|vbscript|file|data):/i.test(link.uri)).map((link) => link.uri.slice(0, 120));
+  const toScript = links.filter((link) => /^\s*(javascript|vbscript|data):/i.test(link.uri)).map((link) => link.uri.slice(0, 120));
+  const toFile = links.filter((link) => /^\s*file:/i.test(link.uri)).map((link) => link.uri.slice(0, 120));
+  const toExecutable = toRunnable.filter((uri) => EXECUTABLE_FILE.test(pathOf(uri)));
   const deceptive = web.filter((link) => /^https?:\/\/[^/?#@]*\.[^/?#@]*@/i.test(link.uri)).map((link) => link.uri);
   const overlays = web.filter((link) => link.coverage >= OVERLAY_COVERAGE).map((link) => link.uri);
   const unique = (items: string[]) => [...new Set(items)];
-  return { toRunnable: unique(toRunnable), toIp: unique(toIp), encoded: unique(encoded), bombing: roots.size, sites, scriptOrFile: unique(scriptOrFile), deceptive: unique(deceptive), overlays: unique(overlays) };
+  return { toRunnable: unique(toRunnable), toExecutable: unique(toExecutable), toIp: unique(toIp), encoded: unique(encoded), bombing: roots.size, sites, toScript: unique(toScript), toFile: unique(toFile), deceptive: unique(deceptive), overlays: unique(overlays) };
 }
 
 function pathOf(uri: string): string {

@@ -37,7 +37,7 @@ export function pdfFacts(bytes: Buffer): PdfFacts & { hiddenData: Array<{ object
     attachments,
     hidden: hidden.map(({ object, format }) => ({ object, format })),
     hiddenData: hidden,
-    polyglot: polyglotOf(doc),
+    polyglot: polyglotOf(doc, attachments),
     peStub: hasPeStub(doc),
     headerOffset: doc.text.indexOf('%PDF-'),
     // Writers use one filter, two for images; stacks and repeats are there to defeat scanners.
