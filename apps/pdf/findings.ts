@@ -18,6 +18,8 @@ export interface PdfFacts {
   scripts: Script[];
   xfaScripts: string[];
   xfa: boolean;
+  /** Interactive form fields (/FT). */
+  formFields: number;
   launches: Launch[];
   links: Link[];
   linkSignals: LinkSignals;
@@ -68,7 +70,9 @@ function scriptFindings(facts: PdfFacts, findings: Finding[], weigh: (points: nu
   if (outbound.length > 0) weigh(2, `document JavaScript reaches out (${list(outbound)})`);
   if (documentScripts.length > 0) {
     findings.push({ rule: 'pdf.javascript', description: `${documentScripts.length} document-level or open/link JavaScript action(s)`, severity: 'low' });
-    weigh(2, 'document-level JavaScript');
+    // Fillable forms carry document scripts to support their fields; a lure has no fields.
+    if (facts.formFields > 0) weigh(1, 'document-level JavaScript in a form');
+    else weigh(2, 'document-level JavaScript');
     if (facts.linkSignals.sites > 0) weigh(1, 'JavaScript together with links to other sites');
   }
   const fieldScripts = facts.scripts.length - documentScripts.length;

@@ -46,6 +46,12 @@ describe('PDF JavaScript', () => {
     expect(form.rules).toEqual(['pdf.javascript.form']);
   });
 
+  it('weighs document JavaScript in a fillable form less than in a page with a link out', async () => {
+    const objects = (extra: string) => ['<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>', PAGES, '<< /S /JavaScript /JS (app.alert\\("hi"\\);) >>', '<< /Subtype /Link /Rect [72 700 200 712] /A << /S /URI /URI (https://agency.example/help) >> >>', extra];
+    expect((await analyse(objects('<< /FT /Tx /T (name) /Subtype /Widget >>'))).rules).not.toContain('pdf.score.suspicious');
+    expect((await analyse(objects('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'))).rules).toContain('pdf.score.suspicious');
+  });
+
   it('sees obfuscation that splits names or reads its code from the document', async () => {
     const split = await analyse(['<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>', PAGES, '<< /S /JavaScript /JS (var a = this["ev" + "al"]; a\\(this.info.subject\\);) >>']);
     expect(split.severity('pdf.javascript.obfuscated')).toBe('medium');

@@ -27,6 +27,7 @@ export function pdfFacts(bytes: Buffer): PdfFacts & { hiddenData: Array<{ object
     scripts: scriptsOf(doc, referrersOf(doc)),
     xfaScripts: xfaScripts(doc),
     xfa: [...doc.objects.values()].some((o) => /\/XFA\b/.test(o.dict)),
+    formFields: [...doc.objects.values()].filter((o) => /\/FT\s*\/(Tx|Btn|Ch|Sig)\b/.test(o.dict)).length,
     launches: launchesOf(doc),
     links,
     linkSignals: linkSignals(links),
