@@ -51,8 +51,12 @@ export function writeChildren(payloads: Array<{ name: string; data: Buffer | und
     fs.mkdirSync(dir, { recursive: true });
     // The member's own name never becomes a path: it may hold ../ or a device name.
     const file = `${children.length}-${attachment.name.replace(/[^A-Za-z0-9._-]/g, '_').slice(-80)}`;
-    fs.writeFileSync(path.join(dir, file), attachment.data, { flag: 'wx' });
-    children.push({ path: file, member: attachment.name });
+    try {
+      fs.writeFileSync(path.join(dir, file), attachment.data, { flag: 'wx' });
+      children.push({ path: file, member: attachment.name });
+    } catch {
+      // A child that cannot be written (disk full, name taken) is one the PDF's own findings still describe.
+    }
   }
   return children;
 }
