@@ -49,7 +49,7 @@ export function badSamples(quick: boolean): Sample[] {
     { label: 'EICAR, plain', name: named('text/plain', 'txt'), bytes: eicar(), expect: 'yara.eicar_test_file' },
     { label: 'EICAR, zipped', name: named('application/zip', 'zip'), bytes: zipped, expect: 'clamav.Broapt.Test.EICAR' },
     { label: 'EICAR, zip in zip', name: named('application/zip', 'zip'), bytes: zipOf([['inner.zip', zipped]]), expect: 'clamav.Broapt.Test.EICAR' },
-    { label: 'PDF running JavaScript on open', name: named('application/pdf', 'pdf'), bytes: Buffer.from(PDF_JS), expect: 'pdf.javascript-on-open' },
+    { label: 'PDF running JavaScript on open', name: named('application/pdf', 'pdf'), bytes: Buffer.from(PDF_JS), expect: 'pdf.score.suspicious' },
     { label: 'PDF with #xx-hidden names', name: named('application/pdf', 'pdf'), bytes: Buffer.from(PDF_JS.replace('/JavaScript', '/J#61va#53cript').replace('/OpenAction', '/Open#41ction')), expect: 'pdf.name-obfuscation' },
     { label: 'Word .doc with an AutoOpen macro', name: named('application/msword', 'doc'), bytes: macroDoc(), expect: 'office.score.malicious' },
     { label: 'Word .docm with an AutoOpen macro', name: named('application/vnd.ms-word.document.macroenabled.12', 'docm'), bytes: macroDocm(), expect: 'office.score.malicious' },

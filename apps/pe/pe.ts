@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Analyzer } from '../lib/analyzer.ts';
+import { upxUnpack } from '../lib/upx.ts';
 import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp } from '../lib/run-app.ts';
 import { capabilityIndicators } from './capabilities.ts';
@@ -26,8 +27,13 @@ export function peIndicators(bytes: Buffer, info: PeInfo, now = Date.now() / 100
   const dotnet = info.dotnet ? readDotnet(bytes, info) : undefined;
   const strings = extractStrings(bytes);
   if (dotnet) strings.push(...dotnet.userStrings);
+  // A UPX-packed program shows only the stub: its own strings and imported names are in the unpacked bytes.
+  const upx = info.sections.some((s) => /^UPX\d$/.test(s.name)) || bytes.includes('UPX!') ? upxUnpack(bytes) : undefined;
+  if (upx?.unpacked) strings.push(...extractStrings(upx.bytes));
   const names = new Set([...Object.values(info.imports).flat(), ...(dotnet?.identifiers ?? []), ...strings.map((s) => s.trim())]);
   const found = [...capabilityIndicators({ names, text: strings.join('\n'), dotnet: info.dotnet }), ...structureIndicators(info, bytes), ...payloadIndicators(info, bytes, strings), ...importIndicators(info, names, now), ...exportIndicators(info), ...httpIndicators(info, strings)];
+  // UPX itself never alters its headers; malware does, so that `upx -d` refuses the file.
+  if (upx !== undefined && upx.tampering.length > 0) found.push({ rule: 'pe.packer.upx-tampered', description: `UPX headers altered after packing: ${upx.tampering.join('; ')}`, weight: 5 });
   if (dotnet?.identifiers.length === 0) found.push({ rule: 'pe.dotnet.hidden-metadata', description: 'a .NET assembly whose metadata names cannot be read: an obfuscator hid them', weight: 2 });
   // Compilers name things in letters; names of blanks or invisible characters come from an obfuscator.
   const unreadable = dotnet?.identifiers.filter((id) => !/[\x21-\x7e]/.test(id)) ?? [];

@@ -106,6 +106,9 @@ describe('corpus samples of each technique', () => {
     ['dridex-a-x64_e5df93c0', ['pe.exports.stubs', 'pe.exports.system-dll']],
     ['badrabbit_630325ca', ['pe.overlay.dropper', 'pe.capability.proxy-execution']],
     ['hiddencobra-volgmer_ff2eb800', ['pe.http.user-agents', 'pe.http.raw-sockets']],
+    // Its capabilities are visible only in the UPX-unpacked bytes; its UPX headers were wiped after packing.
+    ['nyxem-e_62f8364c', ['pe.capability.mass-mailer', 'pe.packer.upx-tampered']],
+    ['blaster-a_258f8216', ['pe.capability.persistence']],
   ];
   it.for(cases)('flags %s by its technique', async ([sample, expected], context) => {
     const zip = path.join(requireCorpus(context), 'bad', 'pe', `${sample}.zip`);
