@@ -5,6 +5,8 @@
  *   SCAN_YARA_COMPILED  compiled rules file [a cache file named by the rules' hash]
  *   SCAN_YARA_MODE      `source` recompiles per file (bench only) [compiled]
  *   SCAN_YARA_SKIP_BROKEN  `1`: leave out rule files that do not compile alone, one stderr line each [off]
+ *   SCAN_YARA_ENGINE    `inprocess` (YARA-X), `cli` (yara, yarac) or `auto`: in process when
+ *                       the binding loads and takes the rules, else the CLI [auto]
  *   SCAN_CLAMAV_DB      ClamAV databases, colon-separated (`off`: no ClamAV)
  *                       [clamav/broapt.hdb:clamav/broapt.ndb, and /var/lib/clamav when freshclam filled it]
  * YARA rules see the externals public rulesets use: filename, filepath,
@@ -20,7 +22,8 @@ import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp, type AppMain } from '../lib/run-app.ts';
 import { pathList } from '../lib/tools.ts';
 import { ClamAv } from './clamav.ts';
-import { Yara, type Externals } from './yara.ts';
+import type { Externals } from './yara.ts';
+import { engineChoice, YaraEngine } from './yara-engine.ts';
 
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
@@ -83,20 +86,25 @@ export interface GenericAnalyzer extends Analyzer {
   prepare(): Promise<void>;
   /** Problems that make the scan unusable (rules that do not compile, databases that do not load). */
   check(): Promise<string[]>;
+  /** Which YARA engine scans, for --check. */
+  about(): Promise<string>;
 }
 
 /** The generic scan every file gets: MIME against content, YARA, ClamAV, entropy. */
 export function createGenericAnalyzer(env: NodeJS.ProcessEnv = process.env): GenericAnalyzer {
   const rules = pathList(env.SCAN_YARA_RULES, [here('rules')]);
   const databases = pathList(env.SCAN_CLAMAV_DB, [here('clamav/broapt.hdb'), here('clamav/broapt.ndb'), ...systemClamDatabases()]);
-  const yara = rules.length === 0 ? undefined : new Yara({ rules, compiled: env.SCAN_YARA_COMPILED || undefined, cacheDir: env.XDG_CACHE_HOME, mode: env.SCAN_YARA_MODE === 'source' ? 'source' : 'compiled', yara: env.YARA || 'yara', yarac: env.YARAC || 'yarac', skipBroken: env.SCAN_YARA_SKIP_BROKEN === '1' });
+  const yara = rules.length === 0 ? undefined : new YaraEngine({ engine: engineChoice(env.SCAN_YARA_ENGINE), rules, compiled: env.SCAN_YARA_COMPILED || undefined, cacheDir: env.XDG_CACHE_HOME, mode: env.SCAN_YARA_MODE === 'source' ? 'source' : 'compiled', yara: env.YARA || 'yara', yarac: env.YARAC || 'yarac', skipBroken: env.SCAN_YARA_SKIP_BROKEN === '1' });
   const clam = databases.length === 0 ? undefined : new ClamAv({ databases, clamscan: env.CLAMSCAN || 'clamscan' });
 
   return {
     name: 'scan',
     accepts: () => true,
     async prepare() {
-      if (yara) await (env.SCAN_YARA_MODE === 'source' ? yara.files() : yara.compile());
+      await yara?.compile();
+    },
+    async about() {
+      return yara ? yara.describe() : 'no yara';
     },
     async check(): Promise<string[]> {
       const problems: string[] = [];
@@ -107,7 +115,7 @@ export function createGenericAnalyzer(env: NodeJS.ProcessEnv = process.env): Gen
     },
     async analyse(sample: Sample) {
       const file = sample.path;
-      const [yaraFindings, clamFindings] = await Promise.all([yara ? yara.scan(file, yaraExternals(sample)) : [], clam ? clam.scan([file]).then((found) => found.get(file)!) : []]);
+      const [yaraFindings, clamFindings] = await Promise.all([yara ? yara.scan(sample, yaraExternals(sample)) : [], clam ? clam.scan([file]).then((found) => found.get(file)!) : []]);
       const findings = [...mimeFindings(sample.mime, sample.realMime), ...yaraFindings, ...clamFindings];
       const entropy = Number(entropyOfBytes(sample.bytes).toFixed(4));
       if (entropy > 7.2 && !DENSE.test(sample.realMime)) {
@@ -119,9 +127,9 @@ export function createGenericAnalyzer(env: NodeJS.ProcessEnv = process.env): Gen
 }
 
 /** The generic scan as an app of its own: `node scan.ts FILE`, warm or `--check`. */
-export function createScanner(env: NodeJS.ProcessEnv = process.env): AppMain & Pick<GenericAnalyzer, 'prepare' | 'check'> {
+export function createScanner(env: NodeJS.ProcessEnv = process.env): AppMain & Pick<GenericAnalyzer, 'prepare' | 'check' | 'about'> {
   const generic = createGenericAnalyzer(env);
-  return { ...analyzerApp(generic), prepare: () => generic.prepare(), check: () => generic.check() };
+  return { ...analyzerApp(generic), prepare: () => generic.prepare(), check: () => generic.check(), about: () => generic.about() };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await runApp(createScanner());

@@ -14,6 +14,8 @@ export interface AppMain {
   check?: () => Promise<string[]>;
   /** Work done once before the first file (compile rules); warm mode pays it once per process. */
   prepare?: () => Promise<void>;
+  /** What `--check` adds to its ok line (which engine is in use); asked only when check found no problem. */
+  about?: () => Promise<string>;
 }
 
 /** Where unpacked members go: beside the report (warm requests name one per file), else `$BROAPT_CHILDREN`. */
@@ -46,7 +48,7 @@ export async function runApp(app: AppMain): Promise<void> {
   if (process.argv.includes('--check')) {
     const problems = (await app.check?.()) ?? [];
     for (const problem of problems) process.stdout.write(`${app.name}: ${problem}\n`);
-    if (problems.length === 0) process.stdout.write(`${app.name}: ok\n`);
+    if (problems.length === 0) process.stdout.write(`${app.name}: ok${app.about ? ` (${await app.about()})` : ''}\n`);
     process.exitCode = problems.length === 0 ? 0 : 1;
     return;
   }

@@ -15,13 +15,14 @@ import { loadSample } from '../lib/sample.ts';
 import { createGenericAnalyzer } from '../example/scan.ts';
 import { ContainedAnalyzers, containedOptionsFrom } from './contained.ts';
 
-export function createShippedApp(env: NodeJS.ProcessEnv = process.env): AppMain & { prepare(): Promise<void>; check(): Promise<string[]>; close(): Promise<void> } {
+export function createShippedApp(env: NodeJS.ProcessEnv = process.env): AppMain & { prepare(): Promise<void>; check(): Promise<string[]>; about(): Promise<string>; close(): Promise<void> } {
   const generic = createGenericAnalyzer(env);
   const contained = new ContainedAnalyzers(containedOptionsFrom(env));
   return {
     name: 'broapt',
     prepare: () => generic.prepare(),
     check: () => generic.check(),
+    about: () => generic.about(),
     close: () => contained.close(),
     async analyse(file, mime, report) {
       const sample = await loadSample(file, { mime, childrenDir: childrenDirOf(report, env) });
