@@ -8,6 +8,7 @@ import { main as historyLoad } from './history-load.ts';
 import { main as runners } from './runners.ts';
 import { main as throughput } from './throughput.ts';
 import { main as watchLatency } from './watch-latency.ts';
+import { main as yaraInProcess } from './yara-inprocess.ts';
 import { main as yaraRules } from './yara-rules.ts';
 import { main as zeekParse } from './zeek-parse.ts';
 
@@ -20,4 +21,5 @@ console.log('\n(4) Zeek log reader: a generated conn.log of 200+ MB against wc -
 await zeekParse();
 await runners();
 await yaraRules();
+await yaraInProcess();
 await cluster();
