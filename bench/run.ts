@@ -9,6 +9,7 @@ import { main as historyLoad } from './history-load.ts';
 import { main as runners } from './runners.ts';
 import { main as throughput } from './throughput.ts';
 import { main as watchLatency } from './watch-latency.ts';
+import { main as yaraInProcess } from './yara-inprocess.ts';
 import { main as yaraRules } from './yara-rules.ts';
 import { main as zeekParse } from './zeek-parse.ts';
 
@@ -22,4 +23,5 @@ await zeekParse();
 await runners();
 await yaraRules();
 await clamav();
+await yaraInProcess();
 await cluster();

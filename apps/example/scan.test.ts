@@ -8,7 +8,7 @@ import { eicar, zipOf } from '../../source/demo/samples.ts';
 import { tool } from '../lib/tools.ts';
 import { ClamAv } from './clamav.ts';
 import { createScanner, mimeFindings, systemClamDatabases } from './scan.ts';
-import { parseYaraOutput, Yara } from './yara.ts';
+import { parseYaraOutput, YaraCli } from './yara.ts';
 
 const SCAN = fileURLToPath(new URL('scan.ts', import.meta.url));
 const TESTFILES = '/usr/share/clamav-testfiles';
@@ -61,8 +61,8 @@ describe('generic scan app', () => {
     expect(missed).toEqual([]);
   });
 
-  it('compiles the rules once into a cache file, and reports rules that do not compile', async () => {
-    const scanner = createScanner(env());
+  it('compiles the rules once into a cache file for the CLI, and reports rules that do not compile', async () => {
+    const scanner = createScanner({ ...env(), SCAN_YARA_ENGINE: 'cli' });
     await scanner.prepare();
     const cache = path.join(dir, 'cache');
     const [compiled] = fs.readdirSync(fs.readdirSync(cache).map((name) => path.join(cache, name))[0]!);
@@ -73,7 +73,7 @@ describe('generic scan app', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/YARA rules do not compile .*bad\.yar.*nosuchthing/s);
     const cli = await tool(process.execPath, [SCAN, '--check']);
-    expect(cli).toMatchObject({ code: 0, stdout: expect.stringMatching(/^clamav: (?:clamscan|clamd at) .*\nscan: ok\n$/) });
+    expect(cli).toMatchObject({ code: 0, stdout: expect.stringMatching(/^yara: yara in-process \(YARA-X, @litko\/yara-x-linux-x64-gnu\)\nclamav: (?:clamscan|clamd at) .*\nscan: ok\n$/) });
     const failing = await new Promise<number | null>((resolve) =>
       spawn(process.execPath, [SCAN, '--check'], { env: { ...env(), SCAN_CLAMAV_DB: path.join(dir, 'missing.ndb') } }).on('close', resolve),
     );
@@ -134,7 +134,7 @@ describe('rules from outside', () => {
     fs.writeFileSync(path.join(folder, 'broken.yar'), 'rule broken { condition: nosuchthing }\n');
     expect((await createScanner(noClam({ SCAN_YARA_RULES: folder })).check())[0]).toMatch(/do not compile.*nosuchthing/s);
     const lines: string[] = [];
-    const yara = new Yara({ rules: [folder], cacheDir: path.join(dir, 'cache'), skipBroken: true, warn: (line) => lines.push(line) });
+    const yara = new YaraCli({ rules: [folder], cacheDir: path.join(dir, 'cache'), skipBroken: true, warn: (line) => lines.push(line) });
     expect(await yara.files()).toEqual([path.join(folder, 'externals.yar')]);
     expect(lines).toEqual([expect.stringMatching(new RegExp(`^yara: skipped ${path.join(folder, 'broken.yar')}: .*nosuchthing`))]);
     const skipping = createScanner(noClam({ SCAN_YARA_RULES: folder, SCAN_YARA_SKIP_BROKEN: '1' }));

@@ -5,6 +5,8 @@
  *   SCAN_YARA_COMPILED  compiled rules file [a cache file named by the rules' hash]
  *   SCAN_YARA_MODE      `source` recompiles per file (bench only) [compiled]
  *   SCAN_YARA_SKIP_BROKEN  `1`: leave out rule files that do not compile alone, one stderr line each [off]
+ *   SCAN_YARA_ENGINE    `inprocess` (YARA-X), `cli` (yara, yarac) or `auto`: in process when
+ *                       the binding loads and takes the rules, else the CLI [auto]
  *   SCAN_CLAMAV_DB      ClamAV databases, colon-separated (`off`: no ClamAV)
  *                       [clamav/broapt.hdb:clamav/broapt.ndb, and /var/lib/clamav when freshclam filled it]
  *   SCAN_CLAMD          `auto`: clamd at clamd.conf's LocalSocket or /run/clamav/clamd.ctl when it answers,
@@ -22,7 +24,8 @@ import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp, type AppMain } from '../lib/run-app.ts';
 import { pathList } from '../lib/tools.ts';
 import { ClamScan } from './clamav-scan.ts';
-import { Yara, type Externals } from './yara.ts';
+import type { Externals } from './yara.ts';
+import { engineChoice, YaraEngine } from './yara-engine.ts';
 
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
@@ -88,7 +91,7 @@ export interface GenericAnalyzer extends Analyzer {
   prepare(): Promise<void>;
   /** Problems that make the scan unusable (rules that do not compile, databases that do not load). */
   check(): Promise<string[]>;
-  /** What the last check found in use (`clamav: clamd at …`), for `--check` to say. */
+  /** What the last check found in use (`yara: in-process …`, `clamav: clamd at …`), for `--check` to say. */
   notes(): string[];
 }
 
@@ -96,7 +99,7 @@ export interface GenericAnalyzer extends Analyzer {
 export function createGenericAnalyzer(env: NodeJS.ProcessEnv = process.env): GenericAnalyzer {
   const rules = pathList(env.SCAN_YARA_RULES, [here('rules')]);
   const databases = pathList(env.SCAN_CLAMAV_DB, defaultClamDatabases());
-  const yara = rules.length === 0 ? undefined : new Yara({ rules, compiled: env.SCAN_YARA_COMPILED || undefined, cacheDir: env.XDG_CACHE_HOME, mode: env.SCAN_YARA_MODE === 'source' ? 'source' : 'compiled', yara: env.YARA || 'yara', yarac: env.YARAC || 'yarac', skipBroken: env.SCAN_YARA_SKIP_BROKEN === '1' });
+  const yara = rules.length === 0 ? undefined : new YaraEngine({ engine: engineChoice(env.SCAN_YARA_ENGINE), rules, compiled: env.SCAN_YARA_COMPILED || undefined, cacheDir: env.XDG_CACHE_HOME, mode: env.SCAN_YARA_MODE === 'source' ? 'source' : 'compiled', yara: env.YARA || 'yara', yarac: env.YARAC || 'yarac', skipBroken: env.SCAN_YARA_SKIP_BROKEN === '1' });
   const clam = databases.length === 0 ? undefined : new ClamScan({ databases, clamscan: env.CLAMSCAN || 'clamscan', clamd: env.SCAN_CLAMD });
   let notes: string[] = [];
 
@@ -104,20 +107,20 @@ export function createGenericAnalyzer(env: NodeJS.ProcessEnv = process.env): Gen
     name: 'scan',
     accepts: () => true,
     async prepare() {
-      if (yara) await (env.SCAN_YARA_MODE === 'source' ? yara.files() : yara.compile());
+      await yara?.compile();
     },
     async check(): Promise<string[]> {
       const problems: string[] = [];
-      if (yara) await yara.compile().catch((error: Error) => problems.push(error.message));
+      const yaraEngine = yara === undefined ? undefined : await yara.describe().catch((error: Error) => void problems.push(error.message));
       const clamCheck = await clam?.check();
-      notes = clamCheck ? [`clamav: ${clamCheck.engine}`] : [];
+      notes = [...(yaraEngine ? [`yara: ${yaraEngine}`] : []), ...(clamCheck ? [`clamav: ${clamCheck.engine}`] : [])];
       if (clamCheck?.problem) problems.push(clamCheck.problem);
       return problems;
     },
     notes: () => notes,
     async analyse(sample: Sample) {
       const file = sample.path;
-      const [yaraFindings, clamFindings] = await Promise.all([yara ? yara.scan(file, yaraExternals(sample)) : [], clam ? clam.scan(sample) : []]);
+      const [yaraFindings, clamFindings] = await Promise.all([yara ? yara.scan(sample, yaraExternals(sample)) : [], clam ? clam.scan(sample) : []]);
       const findings = [...mimeFindings(sample.mime, sample.realMime), ...yaraFindings, ...clamFindings];
       const entropy = Number(entropyOfBytes(sample.bytes).toFixed(4));
       if (entropy > 7.2 && !DENSE.test(sample.realMime)) {

@@ -59,11 +59,12 @@ function folderRules(folder: string, depth = 0): string[] {
 }
 
 /**
- * YARA through the yara command line. Rules are compiled once with yarac into
- * a file named by their content's hash, so every file (and every process that
- * shares the cache) reuses them; changed rules get a new file.
+ * YARA through the yara command line, where YARA-X does not load or does not
+ * take the rules. Rules are compiled once with yarac into a file named by
+ * their content's hash, so every file (and every process that shares the
+ * cache) reuses them; changed rules get a new file.
  */
-export class Yara {
+export class YaraCli {
   readonly #options: YaraOptions;
   readonly #files: string[];
   #usable: Promise<string[]> | undefined;
