@@ -1,25 +1,11 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeDump, writeTrivialApi } from './workload.ts';
+import { makeDump, run, writeTrivialApi } from './workload.ts';
 
 const BIN = fileURLToPath(new URL('../bin/broapt.js', import.meta.url));
 const JOBS = 2;
-
-/** Seconds the command took, and what it printed. */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: string): Promise<{ seconds: number; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'ignore'] });
-    let stdout = '';
-    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    if (input !== undefined) child.stdin!.end(input);
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve({ seconds: (performance.now() - started) / 1000, stdout }) : reject(new Error(`${command} exited ${code}`))));
-  });
-}
 
 /** broapt scan's wall time, after checking it processed every file: a fast run that skipped work is no result. */
 async function timedScan(n: number, dump: string, env: NodeJS.ProcessEnv): Promise<number> {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -44,4 +45,17 @@ export async function writeTrivialApi(apiRoot: string, report = ': "$BROAPT_PATH
   }
   const yaml = [`example:\n  report: '${report}'`, ...[...sections].map(([media, subs]) => `${media}:\n${subs.join('\n')}`)].join('\n');
   await fs.writeFile(path.join(apiRoot, 'api.yml'), `${yaml}\n`);
+}
+
+/** Seconds the command took, and what it printed; rejects when it exits non-zero. */
+export function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: string): Promise<{ seconds: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    if (input !== undefined) child.stdin!.end(input);
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve({ seconds: (performance.now() - started) / 1000, stdout }) : reject(new Error(`${command} exited ${code}`))));
+  });
 }
