@@ -114,6 +114,25 @@ example:
     }
   });
 
+  it('runs --jobs files at once and never more, with several lanes in one pool thread', async () => {
+    // --jobs 3 makes one thread of three lanes (poolShape): the bound must hold inside the thread.
+    const trace = path.join(ws().dir, 'trace');
+    await ws().writeApi(`
+example:
+  report: echo "+" >> "$TRACE"; sleep 0.2; echo "-" >> "$TRACE"
+`);
+    for (let i = 0; i < 9; i++) await ws().addFile(broaptName(60 + i, 'text/plain', 'txt'));
+    const result = await runCli(['scan', '--jobs', '3'], { ...ws().env, TRACE: trace });
+    expect(result.code).toBe(0);
+    let running = 0;
+    let most = 0;
+    for (const mark of (await fs.readFile(trace, 'utf8')).trimEnd().split('\n')) {
+      running += mark === '+' ? 1 : -1;
+      most = Math.max(most, running);
+    }
+    expect(most).toBe(3);
+  });
+
   it('fails a file whose command hangs past its timeout, without hanging the run', async () => {
     await ws().writeApi(`
 example:

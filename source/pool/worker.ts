@@ -24,7 +24,7 @@ export interface TaskOutcome {
   cancelled?: true;
 }
 
-const shared = workerData as { stop: Int32Array; launchers: Int32Array };
+const shared = workerData as { stop: Int32Array; launchers: Int32Array; lanes: number };
 const stopFlag = shared.stop;
 useLauncherRegistry(shared.launchers);
 
@@ -32,28 +32,35 @@ const CANCELLED: TaskOutcome = { commands: [], reports: [], cancelled: true };
 const stopping = () => Atomics.load(stopFlag, 0) === 1;
 
 /**
- * The pool gives each worker its next files while one runs (FilePool), and
- * they take turns here: one file's commands at a time, so `--jobs` still bounds
- * the files analysed at once and an app's scripts never interleave with another
- * file's in the same worker. The next file's commands start the moment the last
- * command of a file ends, with no round trip through the main thread; that
- * file's report and hash are read meanwhile.
+ * The pool gives each worker its next files while some run (FilePool), and
+ * they take lanes here in arrival order: at most `lanes` files run commands at
+ * once in this thread, so `--jobs` still bounds the files analysed at once and
+ * an app's scripts never interleave with another file's in the same lane. A
+ * waiting file's commands start the moment a lane frees, with no round trip
+ * through the main thread; the finished file's report and hash are read meanwhile.
  */
-let lastTurn: Promise<void> = Promise.resolve();
+let freeLanes = shared.lanes;
+const waitingForLane: Array<() => void> = [];
 
-/** Resolves when the files before this one have run their commands, with the function that ends this file's turn. */
-function nextTurn(): Promise<() => void> {
-  const previous = lastTurn;
-  let end!: () => void;
-  lastTurn = new Promise<void>((resolve) => (end = resolve));
-  return previous.then(() => end);
+/** Resolves when a lane is free for this file, with the function that frees it (once, however often it is called). */
+async function takeLane(): Promise<() => void> {
+  if (freeLanes > 0) freeLanes--;
+  else await new Promise<void>((resolve) => waitingForLane.push(resolve));
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    const next = waitingForLane.shift();
+    if (next) next();
+    else freeLanes++;
+  };
 }
 
 export default async function processTask(task: Task): Promise<TaskOutcome> {
   if (stopping()) return CANCELLED;
-  const endTurn = await nextTurn();
+  const endTurn = await takeLane();
   try {
-    // A stop came while the file waited for its turn: nothing has run, so it goes back untouched.
+    // A stop came while the file waited for a lane: nothing has run, so it goes back untouched.
     if (stopping()) return CANCELLED;
     return task.plan.remote ? await runRemoteTask(task, task.plan.remote) : await runApp(task, endTurn);
   } finally {

@@ -9,7 +9,7 @@ import { sandboxCommand } from './sandbox.ts';
 
 /**
  * Warm apps (api.yml `warm: true`): the `report` command starts once per
- * worker thread with BROAPT_WARM=1 and stays up, so a container or sandbox
+ * lane of the pool (source/pool/pool.ts) with BROAPT_WARM=1 and stays up, so a container or sandbox
  * start and a rule-set load are paid once, not per file. broapt writes one JSON
  * line per file on its stdin, `{"path", "mime", "report"}`, and reads one JSON
  * line back on its stdout: the report object. JSON lines, because file names
@@ -156,7 +156,8 @@ class WarmProcess {
   #markDead(): void {
     if (this.dead) return;
     this.dead = true;
-    for (const [key, warm] of processes) if (warm === this) processes.delete(key);
+    live.delete(this);
+    for (const ready of idle.values()) if (ready.includes(this)) ready.splice(ready.indexOf(this), 1);
     for (const dir of [this.#input, this.#output]) if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -171,8 +172,10 @@ function stage(file: string, staged: string): void {
   }
 }
 
-/** This thread's warm processes, by what they run. */
-const processes = new Map<string, WarmProcess>();
+/** This thread's warm processes not answering a file, by what they run; each answers one file at a time, and lanes of a thread run at once. */
+const idle = new Map<string, WarmProcess[]>();
+/** Every live warm process of this thread, idle or not. */
+const live = new Set<WarmProcess>();
 
 /** Hand one file to the app's warm process, starting it if there is none. */
 export async function launchWarm(isolation: Isolation | undefined, request: Launch): Promise<LaunchOutcome> {
@@ -181,15 +184,21 @@ export async function launchWarm(isolation: Isolation | undefined, request: Laun
   if (badName !== undefined) return { exitCode: null, signal: null, timedOut: false, error: `${JSON.stringify(badName)} is not a valid environment variable name` };
   const appEnv = Object.entries(request.env).filter(([name]) => !PER_FILE.has(name));
   const key = JSON.stringify([request.command, request.cwd, appEnv, isolation ?? null]);
-  let warm = processes.get(key);
-  if (!warm || warm.dead) {
+  let ready = idle.get(key);
+  if (!ready) idle.set(key, (ready = []));
+  let warm = ready.pop();
+  if (!warm) {
     warm = new WarmProcess(request, isolation);
-    processes.set(key, warm);
+    live.add(warm);
   }
-  return warm.run(request);
+  try {
+    return await warm.run(request);
+  } finally {
+    if (!warm.dead) ready.push(warm);
+  }
 }
 
 /** Stop this thread's warm processes (their containers too). */
 export async function closeWarm(): Promise<void> {
-  await Promise.all([...processes.values()].map((warm) => warm.kill()));
+  await Promise.all([...live].map((warm) => warm.kill()));
 }
