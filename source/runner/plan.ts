@@ -9,7 +9,7 @@ export type RunnerKind = (typeof RUNNER_KINDS)[number];
 
 /** Resource limits of one command under `sandbox` or `container`; unset means "no limit of ours". */
 export interface Limits {
-  /** Bytes: address space (sandbox, RLIMIT_AS) or memory (container, --memory). */
+  /** Bytes: data size (sandbox, RLIMIT_DATA) or memory (container, --memory). */
   memory?: number;
   /** Seconds of CPU time (RLIMIT_CPU). */
   cpu?: number;

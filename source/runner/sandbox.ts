@@ -85,7 +85,7 @@ function isDir(file: string): boolean {
  * Shell code that runs `run.command` under bubblewrap: no network (own network
  * namespace), own PID, IPC and UTS namespaces, a read-only system, a private
  * /tmp, the file read-only, only the output folder writable, and rlimits on
- * memory (address space), CPU time, processes and file size. When broapt is
+ * memory (the data limit), CPU time, processes and file size. When broapt is
  * root the command drops to an unprivileged user of its own (SANDBOX_UIDS)
  * without capabilities, so the process limit holds and root-only files stay
  * closed. Killing the launcher's process
@@ -126,7 +126,9 @@ export function sandboxCommand(run: IsolatedRun): string {
 /** prlimit options; a limit left unset stays as inherited. */
 function rlimitArgs(limits: Isolation['limits']): string[] {
   const out: string[] = [];
-  if (limits.memory !== undefined) out.push(`--as=${limits.memory}`);
+  // RLIMIT_DATA, not RLIMIT_AS: JIT runtimes (Node, Java) reserve gigabytes of address space they never
+  // touch (V8 needs over 6 GiB with a worker thread), while the data limit counts the memory written.
+  if (limits.memory !== undefined) out.push(`--data=${limits.memory}`);
   if (limits.cpu !== undefined) out.push(`--cpu=${limits.cpu}`);
   if (limits.processes !== undefined) out.push(`--nproc=${limits.processes}`);
   if (limits.fileSize !== undefined) out.push(`--fsize=${limits.fileSize}`);
