@@ -55,4 +55,12 @@ describe('archive app', () => {
     ]);
     expect(limitFindings(members, 100, { members: 10, memberBytes: 100, totalBytes: 100, ratio: 10 }).map((f) => f.rule)).toEqual(['archive.path-traversal']);
   });
+
+  it('takes only the embedded parts of a zip-based document as children, and every member of a plain zip', async () => {
+    const parts: Array<[string, string]> = [['[Content_Types].xml', '<Types/>'], ['word/document.xml', '<w:document/>'], ['word/media/image1.png', 'png'], ['word/embeddings/oleObject1.bin', 'ole'], ['word/vbaProject.bin', 'vba']];
+    const docx = await createArchiveApp({}).analyse(write('doc.docx', zipOf(parts)), '', path.join(dir, 'doc-report.1.json'));
+    expect((docx.details.children as Array<{ member: string }>).map((c) => c.member).sort()).toEqual(['word/embeddings/oleObject1.bin', 'word/vbaProject.bin']);
+    const plain = await createArchiveApp({}).analyse(write('plain.zip', zipOf([['notes.xml', '<x/>'], ['a.png', 'png']])), '', path.join(dir, 'plain-report.1.json'));
+    expect((plain.details.children as Array<{ member: string }>).map((c) => c.member).sort()).toEqual(['a.png', 'notes.xml']);
+  });
 });

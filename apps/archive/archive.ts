@@ -14,6 +14,7 @@ import type { Analysis, Analyzer, Sample } from '../lib/analyzer.ts';
 import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp } from '../lib/run-app.ts';
 import { tool } from '../lib/tools.ts';
+import { embeddedParts, isDocument } from './documents.ts';
 import { jarFindings } from './jar.ts';
 import { limitFindings, limitsFrom, parseListing, type Member } from './listing.ts';
 import { nameFindings } from './names.ts';
@@ -82,7 +83,8 @@ export function createArchiveAnalyzer(env: NodeJS.ProcessEnv = process.env): Ana
       if (blocking.length > 0 || members.length === 0 || folder === undefined || folder === '') return { findings, details };
       const unpacked = await unpackInto(sevenZip, file, folder, members, limits, STREAM.test(sample.bytes.toString('latin1', 0, 6)));
       findings.push(...unpacked.findings, ...jarFindings(folder, unpacked.names));
-      return { findings, details, children: unpacked.names.map((name) => ({ path: name, member: name })) };
+      const children = isDocument(members) ? embeddedParts(unpacked.names) : unpacked.names;
+      return { findings, details, children: children.map((name) => ({ path: name, member: name })) };
     },
   };
 }
