@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { zipOf } from '../../source/demo/samples.ts';
 import { macroDoc, oleFile } from './fixture.ts';
-import { officeFacts, officeFindings } from './office.ts';
+import { officeAnalyzer, officeFacts, officeFindings } from './office.ts';
 import { rtfSignals } from './rtf.ts';
 import { biffXlm, xlmSignals } from './xlm.ts';
 
@@ -89,5 +89,26 @@ describe('Office techniques in compound files', () => {
     expect(rules(oleFile([['\u0005DocumentSummaryInformation', base64], ['WordDocument', Buffer.alloc(100)]]))).toEqual(['office.properties-payload', 'office.score.suspicious']);
     expect(rules(oleFile([['BinData/BIN0001.ps', Buffer.from('%!PS')], ['FileHeader', Buffer.alloc(256)]]))).toEqual(['office.hwp.postscript', 'office.score.suspicious']);
     expect(rules(oleFile([['\u0005SummaryInformation', Buffer.alloc(4096)], ['WordDocument', Buffer.alloc(100)]]))).toEqual([]);
+  });
+});
+
+describe('OneNote sections and installers', () => {
+  /** A .one section holding one FileDataStoreObject with `data`: magic, the block's GUID, its size, then the file. */
+  const oneNote = (data: Buffer, name: string) => {
+    const header = Buffer.concat([Buffer.from('e4525c7b8cd8a74daeb15378d02996d3', 'hex'), Buffer.alloc(64)]);
+    const size = Buffer.alloc(20);
+    size.writeBigUInt64LE(BigInt(data.length));
+    return Buffer.concat([header, Buffer.from('e716e3bd65261145a4c48d4d0b7a9eac', 'hex'), size, data, Buffer.from(name, 'utf16le'), Buffer.alloc(32)]);
+  };
+
+  it('flags a note that attaches a script or a program behind its page, and leaves one with a picture clean', () => {
+    expect(rules(oneNote(Buffer.from('<script language="VBScript">CreateObject("WScript.Shell").Run "cmd"</script>'), 'open.hta'))).toEqual(expect.arrayContaining(['office.onenote.embedded-script', 'office.onenote.runnable-name']));
+    expect(rules(oneNote(Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), Buffer.from([0x40, 0, 0, 0]), Buffer.from('PE\0\0'), Buffer.alloc(200)]), 'invoice.exe'))).toContain('office.score.malicious');
+    expect(rules(oneNote(Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), 'photo.png')).filter((r) => r.startsWith('office.score'))).toEqual([]);
+  });
+
+  it('takes an MSI (an OLE file of installer tables) whatever MIME it came with', () => {
+    const msi = oleFile([['\u4840\u3f3f\u4577\u6c6c', Buffer.from('tables')], ['\u0005SummaryInformation', Buffer.alloc(64)]]);
+    expect(officeAnalyzer.accepts({ bytes: msi, size: msi.length, truncated: false, path: 'x.msi', name: 'x.msi', mime: 'application/x-msi', realMime: 'application/x-msi', hashes: { md5: '', sha1: '', sha256: '' } })).toBe(true);
   });
 });
