@@ -6,9 +6,13 @@
  * shipped apps over each, and prints per type: bad and suspicious samples
  * flagged (suspicious or malicious), benign ones called malicious or
  * suspicious, failed files and the rate. An archive's verdict includes its
- * members'. The temporary folder is removed unless --keep.
+ * members'. ClamAV goes through a private clamd with the scan's databases,
+ * started here, as a deployment runs one (--no-clamd: clamscan per file).
+ * The temporary folder is removed unless --keep.
  *
- *   node scripts/detections.ts [--type pe] [--jobs 2] [--keep] [--corpus DIR]
+ *   node scripts/detections.ts [--type pe] [--jobs 2] [--keep] [--corpus DIR] [--api-root DIR] [--no-clamd]
+ *
+ * --api-root measures other apps than the shipped ones (e.g. an older apps/ folder).
  *
  * Exit 1 when a file failed or a target is missed (85% flagged overall and 70%
  * per type, no benign file malicious, at most 5% of benign suspicious).
@@ -18,6 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { startClamd } from '../apps/example/clamd-server.ts';
 import { childFuid } from '../source/report/children.ts';
 import { corpusRoot, makeTempDir, unpackCorpus, type CorpusFile } from './corpus.ts';
 
@@ -103,18 +108,18 @@ function readRecords(logs: string): Map<string, Record<string, unknown>> {
   return new Map(lines.map((line) => JSON.parse(line) as Record<string, unknown>).map((r) => [r.path as string, r]));
 }
 
-function scan(dump: string, logs: string, jobs: string): number {
+function scan(apiRoot: string, dump: string, logs: string, jobs: string, env: NodeJS.ProcessEnv): number {
   const started = performance.now();
-  const result = spawnSync(process.execPath, [path.join(REPO, 'bin', 'broapt.js'), 'scan', '--jobs', jobs, '--api-root', path.join(REPO, 'apps'), '--logs-path', logs, '--log-level', 'error', dump], {
+  const result = spawnSync(process.execPath, [path.join(REPO, 'bin', 'broapt.js'), 'scan', '--jobs', jobs, '--api-root', apiRoot, '--logs-path', logs, '--log-level', 'error', dump], {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, BROAPT_API_ROOT: '' },
+    env: { ...process.env, BROAPT_API_ROOT: '', ...env },
   });
   if (result.status !== 0) process.stderr.write(`broapt scan of ${dump} exited ${result.status}\n`);
   return (performance.now() - started) / 1000;
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { type: { type: 'string' }, jobs: { type: 'string', default: '2' }, keep: { type: 'boolean' }, corpus: { type: 'string' } } });
+  const { values } = parseArgs({ options: { type: { type: 'string' }, jobs: { type: 'string', default: '2' }, keep: { type: 'boolean' }, corpus: { type: 'string' }, 'api-root': { type: 'string' }, 'no-clamd': { type: 'boolean' } } });
   const root = corpusRoot(values.corpus);
   if (!fs.existsSync(path.join(root, 'labels.csv'))) {
     process.stderr.write(`detections: no labelled corpus at ${root} (labels.csv); give --corpus DIR or BROAPT_CORPUS\n`);
@@ -122,6 +127,9 @@ async function main(): Promise<number> {
   }
   const dir = makeTempDir('broapt-detections-');
   let ok = true;
+  const clamd = values['no-clamd'] || process.env.SCAN_CLAMD ? undefined : await startClamd().catch((error: Error) => void process.stderr.write(`no private clamd (${error.message.split('\n')[0]}): clamscan per file\n`));
+  const env = clamd ? { SCAN_CLAMD: clamd.socket } : {};
+  process.stdout.write(`ClamAV: ${clamd ? `a private clamd (${clamd.socket})` : process.env.SCAN_CLAMD ? `SCAN_CLAMD=${process.env.SCAN_CLAMD}` : 'clamscan per file'}\n`);
   try {
     process.stderr.write(`unpacking the corpus into ${dir} …\n`);
     const samples = unpackCorpus(root, path.join(dir, 'samples'), (f) => values.type === undefined || f.type === values.type);
@@ -129,7 +137,7 @@ async function main(): Promise<number> {
       const dump = path.join(dir, naming, 'dump');
       const logs = path.join(dir, naming, 'logs');
       const placed = place(samples, dump, naming);
-      const seconds = scan(dump, logs, values.jobs);
+      const seconds = scan(path.resolve(values['api-root'] ?? path.join(REPO, 'apps')), dump, logs, values.jobs, env);
       const records = readRecords(logs);
       const { text, all, weakest } = formatTally(tally(placed, records));
       const members = records.size - placed.length;
@@ -141,6 +149,7 @@ async function main(): Promise<number> {
       ok &&= met;
     }
   } finally {
+    await clamd?.stop();
     if (values.keep) process.stderr.write(`kept ${dir}: it holds live malware samples; delete it when done\n`);
     else fs.rmSync(dir, { recursive: true, force: true });
   }
