@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { zipOf } from '../../source/demo/samples.ts';
+import { buildPe } from '../pe/fixture.ts';
+import { magicMimeOf } from './libmagic.ts';
+import { realMimeOf } from './sample.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broapt-realmime-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * What `file --mime-type -` says of these bytes: the answer realMimeOf must give.
+ * They come on stdin from a file, which `file` reads whole (from Node's pipe, a
+ * socket, it takes only what one read returns), and it names the bytes, not the
+ * inode (an empty path is inode/x-empty, empty bytes application/x-empty).
+ */
+function fileCommandMime(name: string, bytes: Buffer): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, bytes);
+  const fd = fs.openSync(file, 'r');
+  try {
+    return execFileSync('file', ['--brief', '--mime-type', '-'], { encoding: 'utf8', stdio: [fd, 'pipe', 'pipe'] }).trim();
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const inProcess: Record<string, Buffer> = {
+  pe: buildPe(),
+  pdf: Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n'),
+  png: Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001080600000000000000', 'hex'),
+  zip: zipOf([['readme.txt', 'meeting at noon\n']]),
+  gzip: gzipSync('meeting at noon\n'.repeat(64)),
+  text: Buffer.from('Meeting notes\nBring the slides and the budget.\n'),
+  shell: Buffer.from('#!/bin/sh\nset -e\necho "backup done"\n'),
+  empty: Buffer.alloc(0),
+};
+
+describe('realMimeOf', () => {
+  it.each(Object.entries(inProcess))('names %s as the file command does, in process', async (name, bytes) => {
+    const expected = fileCommandMime(name, bytes);
+    expect(magicMimeOf(bytes)).toBe(expected);
+    expect(await realMimeOf(bytes)).toBe(expected);
+  });
+
+  it('asks the file command about an ELF shared object, which a buffer cannot tell from a PIE executable', async () => {
+    const head = fs.readFileSync('/usr/bin/env').subarray(0, 1 << 20);
+    expect(magicMimeOf(head)).toBe('application/x-sharedlib');
+    const expected = fileCommandMime('env', head);
+    expect(expected).toBe('application/x-pie-executable');
+    expect(await realMimeOf(head)).toBe(expected);
+  });
+});
