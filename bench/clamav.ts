@@ -6,23 +6,9 @@ import { Clamd } from '../apps/example/clamd.ts';
 import { startClamd } from '../apps/example/clamd-server.ts';
 import { defaultClamDatabases } from '../apps/example/scan.ts';
 import { corpusRoot } from '../scripts/corpus.ts';
+import { regularFilesUnder } from './workload.ts';
 
 const TESTFILES = '/usr/share/clamav-testfiles';
-
-/** Regular files under a folder, in a stable order, at most `n`. */
-function filesUnder(root: string, n: number): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (found.length >= n) return;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) found.push(full);
-    }
-  };
-  if (fs.existsSync(root)) walk(root);
-  return found;
-}
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -36,7 +22,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  */
 export async function main(n = 200): Promise<void> {
   const databases = defaultClamDatabases();
-  const files = [...filesUnder(TESTFILES, n), ...filesUnder(path.join(corpusRoot(), 'benign'), n)].slice(0, n);
+  const files = [...regularFilesUnder(TESTFILES, n), ...regularFilesUnder(path.join(corpusRoot(), 'benign'), n)].slice(0, n);
   console.log(`\nClamAV: clamd INSTREAM vs clamscan per file, ${files.length} files, databases ${databases.map((db) => path.basename(db)).join(', ')}`);
   if (files.length === 0) return console.log('     no files: install clamav-testfiles or fetch the corpus');
   const started = performance.now();

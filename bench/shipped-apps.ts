@@ -15,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startClamd } from '../apps/example/clamd-server.ts';
-import { run } from './workload.ts';
+import { mimesOf } from '../scripts/corpus.ts';
+import { regularFilesUnder, run } from './workload.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const BIN = path.join(REPO, 'bin', 'broapt.js');
@@ -23,16 +24,11 @@ const JOBS = 2;
 /** The last commit whose shipped apps ran cold, two Node processes per file. */
 const COLD_COMMIT = '9edd008';
 
-function filesBelow(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((d) => d.isFile() && d.name !== 'SOURCES.md').map((d) => path.join(d.parentPath, d.name));
-}
-
 /** N BroAPT-named copies of the mixed corpus, round robin, MIME from libmagic as Zeek would name them. */
 export function mixedDump(dump: string, n: number): string[] {
-  const sources = [...filesBelow(path.join(REPO, '../shared/corpus/benign')), ...filesBelow(path.join(REPO, '../shared/fixtures/samples'))].sort();
+  const sources = [...regularFilesUnder(path.join(REPO, '../shared/corpus/benign')), ...regularFilesUnder(path.join(REPO, '../shared/fixtures/samples'))].filter((file) => path.basename(file) !== 'SOURCES.md').sort();
   if (sources.length === 0) throw new Error('no corpus: ../shared/corpus/benign and ../shared/fixtures/samples are missing');
-  const mimes = execFileSync('file', ['--brief', '--mime-type', '--', ...sources], { encoding: 'utf8' }).trimEnd().split('\n');
+  const mimes = mimesOf(sources);
   fs.mkdirSync(dump, { recursive: true });
   const files: string[] = [];
   for (let i = 0; i < n; i++) {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -58,4 +59,19 @@ export function run(command: string, args: string[], env: NodeJS.ProcessEnv = pr
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve({ seconds: (performance.now() - started) / 1000, stdout }) : reject(new Error(`${command} exited ${code}`))));
   });
+}
+
+/** Regular files below `root` (none when it is missing), walked in name order, at most `limit`. */
+export function regularFilesUnder(root: string, limit = Number.POSITIVE_INFINITY): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (found.length >= limit) return;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) found.push(full);
+    }
+  };
+  if (existsSync(root)) walk(root);
+  return found;
 }

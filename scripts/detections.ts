@@ -17,14 +17,14 @@
  * Exit 1 when a file failed or a target is missed (85% flagged overall and 70%
  * per type, no benign file malicious, at most 5% of benign suspicious).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startClamd } from '../apps/example/clamd-server.ts';
 import { childFuid } from '../source/report/children.ts';
-import { corpusRoot, makeTempDir, unpackCorpus, type CorpusFile } from './corpus.ts';
+import { corpusRoot, makeTempDir, mimesOf, unpackCorpus, type CorpusFile } from './corpus.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 
@@ -41,12 +41,6 @@ export interface Tally {
   benignMalicious: number;
   benignSuspicious: number;
   failed: number;
-}
-
-/** One `file` call for all: libmagic's MIME type of each file, in order. */
-function mimesOf(files: string[]): string[] {
-  const out = execFileSync('file', ['--brief', '--mime-type', '--', ...files], { encoding: 'utf8', maxBuffer: 16 << 20 });
-  return out.trimEnd().split('\n');
 }
 
 /** `HTTP-F….corpus.application.pdf.pdf`: what Zeek's extraction script would name the file. */

@@ -30,7 +30,7 @@ import { engineChoice, YaraEngine } from './yara-engine.ts';
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
 /** Real types that are programs: delivered under any other type, they are hiding. */
-export const EXECUTABLE = new Set([
+const EXECUTABLE = new Set([
   'application/x-dosexec',
   'application/vnd.microsoft.portable-executable',
   'application/x-msdownload',

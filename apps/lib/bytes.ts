@@ -32,27 +32,6 @@ export function openFile(file: string): number {
   return fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
 }
 
-/** The whole file, read once (through no link). */
-export function readFile(file: string): Buffer {
-  const fd = openFile(file);
-  try {
-    return fs.readFileSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** The first `length` bytes (through no link). */
-export function readHead(file: string, length: number): Buffer {
-  const fd = openFile(file);
-  try {
-    const buffer = Buffer.alloc(length);
-    return buffer.subarray(0, fs.readSync(fd, buffer, 0, length, 0));
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /** Hashes and entropy in one streaming read, so size does not matter. */
 export function digestFile(file: string): Digest {
   const fd = openFile(file);
