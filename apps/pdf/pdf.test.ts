@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { requireCorpus } from '../../test/helpers/fixtures.ts';
 import type { Sample } from '../lib/analyzer.ts';
 import { buildPdf, CATALOG, PAGES, stream } from './fixture.ts';
 import { pdfAnalyzer } from './pdf.ts';
@@ -184,9 +185,10 @@ describe('PDF encryption', () => {
 });
 
 describe('PDF benign corpus', () => {
-  const corpus = path.resolve(import.meta.dirname, '../../../shared/corpus/benign/pdf');
-  const files = fs.existsSync(corpus) ? fs.readdirSync(corpus).filter((f) => f.endsWith('.pdf')) : [];
-  it.skipIf(files.length === 0)('leaves every benign corpus PDF unflagged', async () => {
+  it('leaves every benign corpus PDF unflagged', async (context) => {
+    const corpus = path.join(requireCorpus(context), 'benign', 'pdf');
+    const files = fs.readdirSync(corpus).filter((f) => f.endsWith('.pdf'));
+    expect(files.length).toBeGreaterThan(10);
     for (const file of files) {
       const analysis = await pdfAnalyzer.analyse(sample(fs.readFileSync(path.join(corpus, file))));
       expect({ file, flagged: flagged(analysis.findings) }).toEqual({ file, flagged: false });
@@ -195,16 +197,15 @@ describe('PDF benign corpus', () => {
 });
 
 describe('PDF hostile structure', () => {
-  it('stays fast on objects without ends, streams without endstream and long escaped names', async () => {
+  // The test's own time limit is the bound: a quadratic scan of these objects would not end within it.
+  it('stays bounded on objects without ends, streams without endstream and long escaped names', async () => {
     const junk = [
       '1 0 obj << /A (unclosed '.repeat(20_000),
       '2 0 obj << /Length 9 >> stream\nabc '.repeat(20_000),
       `3 0 obj << /N${'#zz'.repeat(200_000)} >>`,
     ].join('\n');
-    const started = performance.now();
     const analysis = await pdfAnalyzer.analyse(sample(Buffer.from(`%PDF-1.7\n${junk}\n4 0 obj << /S /Launch /F (cmd.exe) >> endobj\n`, 'latin1')));
-    expect(performance.now() - started).toBeLessThan(10_000);
     // An object after the broken ones is still read.
     expect(analysis.findings.map((f) => f.rule)).toContain('pdf.launch.program');
-  });
+  }, 10_000);
 });
