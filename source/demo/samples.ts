@@ -97,7 +97,7 @@ trailer << /Root 1 0 R >>
 `;
 }
 
-const PDF_WITH_JS = pdfRunningJavaScript("app.alert\\('broapt demo'\\);");
+const PDF_WITH_JS = pdfRunningJavaScript("app.launchURL\\('http://invoice.example/view.php', true\\);");
 
 const PDF_PLAIN = `%PDF-1.4
 1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
