@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipOf } from '../../source/demo/samples.ts';
 import { requireCorpus } from '../../test/helpers/fixtures.ts';
 import { analyzerApp } from '../lib/run-app.ts';
-import { createArchiveAnalyzer, zipDeclaredMembers } from './archive.ts';
-import { lyingGzip, zipWithGarbageMember } from './fixture.ts';
+import { createArchiveAnalyzer } from './archive.ts';
+import { zipDeclaredMembers } from './declared.ts';
+import { lyingGzip, manyEntryZip, zipWithGarbageMember } from './fixture.ts';
 import { classStrings } from './jar.ts';
 import { rar4Members } from './rar.ts';
 
@@ -131,6 +132,8 @@ describe('broken archives', () => {
   it('reads the member count a zip declares', () => {
     expect(zipDeclaredMembers(zipOf([['a', '1'], ['b', '2'], ['c', '3']]))).toBe(3);
     expect(zipDeclaredMembers(Buffer.from('no zip here'))).toBeUndefined();
+    // Past 65,535 the count is in the zip64 end record: the classic one says 0xffff.
+    expect(zipDeclaredMembers(manyEntryZip(70_000))).toBe(70_000);
   });
 });
 
