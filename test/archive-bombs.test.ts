@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nestedZip, zipWithGarbageMember } from '../apps/archive/fixture.ts';
 import { zipOf } from '../source/demo/samples.ts';
+import { RootBudgets } from '../source/report/budget.ts';
 import { buildPdf, PAGES } from '../apps/pdf/fixture.ts';
 import { broaptName, runCli, useWorkspace } from './helpers/workspace.ts';
 
@@ -76,5 +77,23 @@ describe('budgets over the whole tree of one file', () => {
     expect(result.code).toBe(0);
     expect(await ws().records()).toHaveLength(7);
     expect(leftChildren(ws().logs)).toEqual([]);
+  });
+});
+
+describe('a root budget', () => {
+  it('leaves out members taken in time that have not started when the time is up, and counts them', () => {
+    let now = 0;
+    const budgets = new RootBudgets({ children: 10, bytes: 1 << 20, seconds: 5 }, () => now);
+    budgets.open('/dump/root.zip');
+    now = 1000;
+    const members = ['a', 'b', 'c'].map((name) => ({ path: `/nonexistent/${name}` }));
+    expect(budgets.admit('/dump/root.zip', members)).toEqual(members);
+    expect(budgets.leaveOut('/dump/root.zip')).toBe(false);
+    now = 6000;
+    expect(budgets.leaveOut('/dump/root.zip')).toBe(true);
+    expect(budgets.leaveOut('/dump/root.zip')).toBe(true);
+    expect(budgets.admit('/dump/root.zip', members)).toEqual([]);
+    expect(budgets.close('/dump/root.zip')).toEqual({ rule: 'archive.budget.seconds', description: expect.stringMatching(/past 5 seconds \(BROAPT_ARCHIVE_MAX_SECONDS=5\): 5 members not analysed/) });
+    expect(budgets.close('/dump/root.zip')).toBeUndefined();
   });
 });

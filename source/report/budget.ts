@@ -34,18 +34,21 @@ interface Usage {
 export class RootBudgets {
   readonly #budget: ArchiveBudget;
   readonly #roots = new Map<string, Usage>();
+  /** Milliseconds of a monotonic clock. */
+  readonly #now: () => number;
 
-  constructor(budget: ArchiveBudget) {
+  constructor(budget: ArchiveBudget, now = () => performance.now()) {
     this.#budget = budget;
+    this.#now = now;
   }
 
   /** A root file starts: its clock runs from now. */
   open(root: string): void {
-    this.#roots.set(root, { started: performance.now(), children: 0, bytes: 0, left: 0 });
+    this.#roots.set(root, { started: this.#now(), children: 0, bytes: 0, left: 0 });
   }
 
   #late(usage: Usage): boolean {
-    return performance.now() - usage.started > this.#budget.seconds * 1000;
+    return this.#now() - usage.started > this.#budget.seconds * 1000;
   }
 
   /** True once the root's time is up, for a member taken in time that has not started: it is left out. */
