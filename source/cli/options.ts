@@ -36,7 +36,11 @@ export const SETTING_HELP = `Settings (flags win over the BROAPT_* variables, wh
   --retry-failed                           take files listed in fail.log again
   --runner KIND       BROAPT_RUNNER        host|sandbox|container, for apps whose api.yml
                                            sets no \`runner\`                    [host]
-  --log-level LEVEL   BROAPT_LOG_LEVEL     trace|debug|info|warn|error|silent   [info]`;
+  --log-level LEVEL   BROAPT_LOG_LEVEL     trace|debug|info|warn|error|silent   [info]
+                      BROAPT_ARCHIVE_MAX_CHILDREN, BROAPT_ARCHIVE_MAX_BYTES, BROAPT_ARCHIVE_MAX_SECONDS
+                                           what one file's archives may unpack, all levels
+                                           together, before an archive.budget.* finding
+                                                                 [1000, 1073741824, 600]`;
 
 /** parseArgs with messages that say which command and how to get help. */
 export function parse<O extends OptionSpec>(command: string, args: string[], options: O, allowPositionals = true) {
