@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { matchApp } from '../api/match.ts';
 import { mimeOf } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
+import { sameMime } from '../entry/mime-alias.ts';
 import { StatusBoard, type Load } from '../metrics/board.ts';
 import { PipelineMetrics } from '../metrics/prometheus.ts';
 import type { FileRecord } from '../pipeline/record.ts';
@@ -17,7 +18,7 @@ import { streamStatus } from './events.ts';
 import { BASE_HEADERS, ClientLimiter, readJsonBody, sendError, sendJson } from './http.ts';
 import { jobView, JobStore, type Job } from './jobs.ts';
 import { lastRecordOf } from './past-record.ts';
-import { parseScanRequest, RequestError } from './scan-request.ts';
+import { JOB_ID_WORDS, jobIdOf, parseScanRequest, RequestError } from './scan-request.ts';
 
 export interface DaemonOptions {
   host: string;
@@ -41,7 +42,6 @@ export interface Daemon {
 }
 
 const API = '/api/v1.0';
-const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HELP = [
   'broapt daemon API v1.0 (every route but /healthz needs `Authorization: Bearer <BROAPT_DAEMON_TOKEN>`):',
   '',
@@ -102,15 +102,13 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
     const request = parseScanRequest(await readJsonBody(req, options.maxBodyBytes));
     if (request.uuid !== undefined && jobs.has(request.uuid)) throw duplicate(request.uuid);
     const file = await resolveDumpFile(settings.dumpPath, request.name);
+    // A MIME no key matches goes to `example`, the generic app, as it would on the app side.
     const match = matchApp(config, mimeOf(request.mime));
-    if (match.reason === 'default') {
-      throw new RequestError(422, 'E_UNKNOWN_MIME', `this daemon's api.yml (${config.file}) has no app for ${request.mime}: add one there, or analyse the file on the app side`);
-    }
     if (match.app.remote) {
       throw new RequestError(422, 'E_REMOTE_LOOP', `this daemon's own app for ${request.mime} (${match.app.key}) is remote: true; it must run here: remove \`remote\` from ${config.file}`);
     }
     const entry = await makeEntry(file);
-    if (entry.mime.name !== request.mime) {
+    if (!sameMime(entry.mime.name, request.mime)) {
       throw new RequestError(422, 'E_MIME_MISMATCH', `${JSON.stringify(request.name)} is ${entry.mime.name} as this daemon reads it, not ${request.mime}: send the MIME type the file's name (or content) gives`);
     }
     // Checked again after the awaits above: a second request with this uuid may have come in meanwhile.
@@ -138,9 +136,10 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
     sendJson(res, 200, jobView(job, { record: true }));
   }
 
-  function jobRoute(res: ServerResponse, id: string, remove: boolean): void {
-    if (!ID.test(id)) throw new RequestError(400, 'E_BAD_ID', `${JSON.stringify(id)} is not a job id (a UUID)`);
-    const job = jobs.get(id.toLowerCase());
+  function jobRoute(res: ServerResponse, text: string, remove: boolean): void {
+    const id = jobIdOf(text);
+    if (id === undefined) throw new RequestError(400, 'E_BAD_ID', `${JSON.stringify(text)} is not a job id: send ${JOB_ID_WORDS}`);
+    const job = jobs.get(id);
     if (!job) throw new RequestError(404, 'E_NO_JOB', `no job ${id}: see ${API}/list`);
     if (!remove) return sendJson(res, 200, jobView(job, { record: true }));
     if (job.status === 'running') throw new RequestError(409, 'E_RUNNING', `job ${id} is still running: delete it once it has finished`);
