@@ -28,6 +28,10 @@ export interface DaemonOptions {
   maxBodyBytes: number;
   /** Requests (event streams included) one client address may have open at once. */
   clientLimit: number;
+  /** Connections one client address may hold, checked before anything is read from them. */
+  connectionLimit: number;
+  /** Time a connection has to send a request's headers (ms); the rest of the request gets REQUEST_GRACE_MS more. */
+  headerTimeoutMs: number;
   /** Redis mode: the dashboard and metrics also show the deployment's workers (their results stream and queue). */
   cluster?: RedisSettings | undefined;
 }
@@ -61,6 +65,16 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
 };
+/**
+ * Connections held at once, all addresses together: below the descriptors a
+ * process usually has, so a flood from many addresses is refused at accept
+ * rather than starving the daemon of descriptors.
+ */
+const MAX_CONNECTIONS = 1024;
+/** A scan request body is at most --max-body (64 KiB): past the headers, this is ample for it. */
+const REQUEST_GRACE_MS = 20_000;
+/** An idle kept-alive connection is closed after this long. */
+const KEEP_ALIVE_MS = 5000;
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
@@ -223,19 +237,42 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
     await route(req, res, pathname);
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (error instanceof RequestError) {
-        sendError(res, error);
-        return;
-      }
-      logger.error({ err: error, path: req.url }, 'daemon: internal error');
-      sendError(res, new RequestError(500, 'E_INTERNAL', 'internal error; see the daemon log'));
-    });
+  const server = http.createServer(
+    {
+      headersTimeout: options.headerTimeoutMs,
+      requestTimeout: options.headerTimeoutMs + REQUEST_GRACE_MS,
+      keepAliveTimeout: Math.min(KEEP_ALIVE_MS, options.headerTimeoutMs),
+      // How often Node looks for connections past these times: the default (30 s) lets a slow-loris hold them that long.
+      connectionsCheckingInterval: Math.min(1000, options.headerTimeoutMs),
+    },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (error instanceof RequestError) {
+          sendError(res, error);
+          return;
+        }
+        logger.error({ err: error, path: req.url }, 'daemon: internal error');
+        sendError(res, new RequestError(500, 'E_INTERNAL', 'internal error; see the daemon log'));
+      });
+    },
+  );
+  server.maxConnections = MAX_CONNECTIONS;
+  // Before any byte is read, hence before authentication: one address cannot hold the daemon's descriptors.
+  const connections = new ClientLimiter(options.connectionLimit);
+  let refusedConnections = 0;
+  server.on('connection', (socket) => {
+    const release = connections.acquire(socket.remoteAddress ?? '');
+    if (release) {
+      socket.once('close', release);
+      return;
+    }
+    socket.destroy();
+    // One warning per burst, not one per refused connection of a flood.
+    if (refusedConnections++ % 1000 === 0) logger.warn({ client: socket.remoteAddress, limit: options.connectionLimit, refused: refusedConnections }, 'refused connections past the per-address limit');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

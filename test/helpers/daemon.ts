@@ -24,6 +24,8 @@ application:
 
 export interface RunningDaemon {
   url: string;
+  /** The daemon's process id (the CLI's own, a wrapper having exec'd it). */
+  pid: number;
   stderr: () => string;
   /** SIGTERM, then the exit. */
   stop(): Promise<CliResult>;
@@ -32,8 +34,8 @@ export interface RunningDaemon {
 }
 
 /** `broapt daemon` on a free port of 127.0.0.1 over the workspace, with TOKEN unless `env` says otherwise. */
-export async function startDaemonCli(ws: Workspace, args: string[] = [], env: Record<string, string> = {}): Promise<RunningDaemon> {
-  const cli = startCli(['daemon', '--port', '0', '--jobs', '1', ...args], { ...ws.env, BROAPT_DAEMON_TOKEN: TOKEN, ...env });
+export async function startDaemonCli(ws: Workspace, args: string[] = [], env: Record<string, string> = {}, wrapper: string[] = []): Promise<RunningDaemon> {
+  const cli = startCli(['daemon', '--port', '0', '--jobs', '1', ...args], { ...ws.env, BROAPT_DAEMON_TOKEN: TOKEN, ...env }, undefined, wrapper);
   let exited = false;
   void cli.done.then(() => (exited = true));
   await waitFor(() => exited || cli.stdout().includes('listening on '), 20_000, 'the daemon to listen');
@@ -41,6 +43,7 @@ export async function startDaemonCli(ws: Workspace, args: string[] = [], env: Re
   const url = /listening on (\S+)/.exec(cli.stdout())![1]!;
   return {
     url,
+    pid: cli.child.pid!,
     stderr: cli.stderr,
     async stop() {
       if (!exited) cli.child.kill('SIGTERM');

@@ -34,6 +34,10 @@ Options:
       --insecure-loopback                     run without a token; only on a loopback host
       --max-body BYTES    BROAPT_DAEMON_MAX_BODY  largest request body   [65536]
       --client-limit N    BROAPT_DAEMON_CLIENT_LIMIT  requests at once per client [8]
+      --connection-limit N  BROAPT_DAEMON_CONNECTION_LIMIT  connections one
+                          address may hold, checked before authentication [32]
+      --header-timeout SECONDS  BROAPT_DAEMON_HEADER_TIMEOUT  time a connection
+                          has to send its request's headers [10]
   -c, --docker-compose FILE                   accepted for the reference; not used
   -v, --version                               print the version
   BROAPT_DAEMON_TOKEN     the bearer token, at least 16 characters; required
@@ -69,6 +73,8 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
   'max-body': { type: 'string' },
   'client-limit': { type: 'string' },
+  'connection-limit': { type: 'string' },
+  'header-timeout': { type: 'string' },
   'dump-path': { type: 'string', short: 'd' },
   'logs-path': { type: 'string', short: 'l' },
   'api-root': { type: 'string', short: 'r' },
@@ -97,6 +103,8 @@ export async function run(args: string[]): Promise<number> {
   if (port > 65535) throw new UsageError(`port ${port} is not valid: give 0-65535 with --port or BROAPT_SERVER_PORT.`, 'E_SETTING');
   const maxBodyBytes = number(pick(values['max-body'], '--max-body', env, ['BROAPT_DAEMON_MAX_BODY']), 65_536, { integer: true, min: 256 });
   const clientLimit = number(pick(values['client-limit'], '--client-limit', env, ['BROAPT_DAEMON_CLIENT_LIMIT']), 8, { integer: true, min: 1 });
+  const connectionLimit = number(pick(values['connection-limit'], '--connection-limit', env, ['BROAPT_DAEMON_CONNECTION_LIMIT']), 32, { integer: true, min: 1 });
+  const headerTimeoutMs = number(pick(values['header-timeout'], '--header-timeout', env, ['BROAPT_DAEMON_HEADER_TIMEOUT']), 10, { integer: false, min: 0.1 }) * 1000;
   const token = env.BROAPT_DAEMON_TOKEN?.trim() || undefined;
   // The apps analyse hostile files: their commands must not inherit the key to this daemon.
   delete process.env.BROAPT_DAEMON_TOKEN;
@@ -107,7 +115,7 @@ export async function run(args: string[]): Promise<number> {
   if (values['docker-compose'] !== undefined) logger.warn('--docker-compose is the reference\'s; this daemon runs its apps itself and ignores it');
   const session = await openSession(settings, { logger });
   const cluster = resolveRedisSettings({ url: values.redis, prefix: values.prefix });
-  const daemon = await startDaemon(session, { host, port, token, maxBodyBytes, clientLimit, cluster }).catch(async (error: unknown) => {
+  const daemon = await startDaemon(session, { host, port, token, maxBodyBytes, clientLimit, connectionLimit, headerTimeoutMs, cluster }).catch(async (error: unknown) => {
     await session.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
