@@ -149,7 +149,7 @@ describe('broapt daemon API', () => {
   it('hides its token from the apps it runs', async () => {
     const answer = await scan(daemon, { name: 'HTTP-F6.application.x-env.bin', mime: 'application/x-env' });
     const job = (await answer.json()) as Record<string, any>;
-    expect(job.record.reports[0].details).toEqual({ token: 'unset' });
+    expect(job.record.reports[0].details).toEqual({ token: 'unset', file: 'unset' });
   });
 
   it('limits the requests one client has open at once', async () => {

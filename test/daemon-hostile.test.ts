@@ -1,7 +1,9 @@
+import fs from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAEMON_API, EICAR, scan, startDaemonCli, type RunningDaemon } from './helpers/daemon.ts';
-import { makeWorkspace, waitFor, type Workspace } from './helpers/workspace.ts';
+import { DAEMON_API, EICAR, scan, startDaemonCli, TOKEN, type RunningDaemon } from './helpers/daemon.ts';
+import { makeWorkspace, runCli, waitFor, type Workspace } from './helpers/workspace.ts';
 
 /** Connections an attacking address opens: past the daemon's descriptors (below) on their own. */
 const PER_ATTACKER = 150;
@@ -15,6 +17,7 @@ beforeAll(async () => {
   ws = await makeWorkspace();
   await ws.writeApi(DAEMON_API);
   await ws.addFile('HTTP-F1.text.plain.txt', EICAR);
+  await ws.addFile('HTTP-F6.application.x-env.bin', 'x');
   daemon = await startDaemonCli(ws, ['--connection-limit', '4', '--header-timeout', '1'], {}, ['prlimit', `--nofile=${NOFILE}`]);
 });
 
@@ -56,5 +59,27 @@ describe('broapt daemon under a slow-loris attack', () => {
     } finally {
       for (const { socket } of held) socket.destroy();
     }
+  });
+});
+
+describe('the daemon token', () => {
+  it('is read from BROAPT_DAEMON_TOKEN_FILE, never in the environment a same-user process reads in /proc/<pid>/environ', async () => {
+    const tokenFile = path.join(ws.dir, 'daemon.token');
+    await fs.writeFile(tokenFile, `${TOKEN}-from-a-file\n`, { mode: 0o600 });
+    const fromFile = await startDaemonCli(ws, [], { BROAPT_DAEMON_TOKEN: '', BROAPT_DAEMON_TOKEN_FILE: tokenFile });
+    try {
+      expect((await fromFile.request('/api/v1.0/list')).status).toBe(401);
+      expect((await fromFile.request('/api/v1.0/list', { token: `${TOKEN}-from-a-file` })).status).toBe(200);
+      const environ = await fs.readFile(`/proc/${fromFile.pid}/environ`, 'latin1');
+      expect(environ).not.toContain(TOKEN);
+      // The apps it runs learn neither the token nor where it is.
+      const answer = await scan(fromFile, { name: 'HTTP-F6.application.x-env.bin', mime: 'application/x-env' }, { token: `${TOKEN}-from-a-file` });
+      expect(((await answer.json()) as Record<string, any>).record.reports[0].details).toEqual({ token: 'unset', file: 'unset' });
+    } finally {
+      await fromFile.stop();
+    }
+    const missing = await runCli(['daemon', '--port', '0'], { ...ws.env, BROAPT_DAEMON_TOKEN: '', BROAPT_DAEMON_TOKEN_FILE: path.join(ws.dir, 'nope') });
+    expect({ code: missing.code, lines: missing.stderr.trim().split('\n').length }).toEqual({ code: 2, lines: 1 });
+    expect(missing.stderr).toContain('BROAPT_DAEMON_TOKEN_FILE');
   });
 });

@@ -4,7 +4,7 @@ export const TOKEN = 'test-token-0123456789abcdef';
 
 export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 
-/** The daemon's own apps: text/plain reports EICAR as malicious; application/x-slow takes a second; x-broken fails; x-env reports whether it sees the token. */
+/** The daemon's own apps: text/plain reports EICAR as malicious; application/x-slow takes a second; x-broken fails; x-env reports whether it sees the token or its file. */
 export const DAEMON_API = `example:
   report: echo '{"verdict":"clean"}'
 text:
@@ -19,7 +19,7 @@ application:
   x-broken:
     report: exit 3
   x-env:
-    report: printf '{"verdict":"clean","details":{"token":"%s"}}\\n' "\${BROAPT_DAEMON_TOKEN:-unset}"
+    report: printf '{"verdict":"clean","details":{"token":"%s","file":"%s"}}\\n' "\${BROAPT_DAEMON_TOKEN:-unset}" "\${BROAPT_DAEMON_TOKEN_FILE:-unset}"
 `;
 
 export interface RunningDaemon {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseEnv } from 'node:util';
-import { isLoopback } from '../../daemon/auth.ts';
+import { isLoopback, tokenFrom } from '../../daemon/auth.ts';
 import { startDaemon } from '../../daemon/server.ts';
 import { UsageError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
@@ -40,10 +40,13 @@ Options:
                           has to send its request's headers [10]
   -c, --docker-compose FILE                   accepted for the reference; not used
   -v, --version                               print the version
-  BROAPT_DAEMON_TOKEN     the bearer token, at least 16 characters; required
-                          unless --insecure-loopback. Read from the environment or
-                          the --env file only (a flag would show in ps), and
-                          hidden from the apps' commands.
+  BROAPT_DAEMON_TOKEN_FILE  a file holding the bearer token (at least 16
+                          characters) on its first line: the way to give it, as
+                          /proc/<pid>/environ shows what the environment held.
+  BROAPT_DAEMON_TOKEN     the token itself, in the environment or the --env file
+                          (never a flag: it would show in ps). One of the two is
+                          required unless --insecure-loopback; both are hidden
+                          from the apps' commands.
 
 Short flags as in the reference: -d --dump-path, -l --logs-path, -r --api-root,
 -a --api-logs, -i --interval, -m --max-retry.
@@ -96,6 +99,8 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`broapt ${version()}\n`);
     return 0;
   }
+  // Set by whoever started the process, hence in /proc/<pid>/environ; a dotenv file's variables are not.
+  const inherited = Boolean(process.env.BROAPT_DAEMON_TOKEN?.trim());
   if (values.env !== undefined) Object.assign(process.env, readDotenv(values.env));
   const env = process.env;
   const host = pick(values.host, '--host', env, ['BROAPT_SERVER_HOST'])?.value ?? '127.0.0.1';
@@ -105,9 +110,11 @@ export async function run(args: string[]): Promise<number> {
   const clientLimit = number(pick(values['client-limit'], '--client-limit', env, ['BROAPT_DAEMON_CLIENT_LIMIT']), 8, { integer: true, min: 1 });
   const connectionLimit = number(pick(values['connection-limit'], '--connection-limit', env, ['BROAPT_DAEMON_CONNECTION_LIMIT']), 32, { integer: true, min: 1 });
   const headerTimeoutMs = number(pick(values['header-timeout'], '--header-timeout', env, ['BROAPT_DAEMON_HEADER_TIMEOUT']), 10, { integer: false, min: 0.1 }) * 1000;
-  const token = env.BROAPT_DAEMON_TOKEN?.trim() || undefined;
-  // The apps analyse hostile files: their commands must not inherit the key to this daemon.
+  const source = tokenFrom(env);
+  const { token } = source;
+  // The apps analyse hostile files: their commands must not inherit the key to this daemon, nor where it is kept.
   delete process.env.BROAPT_DAEMON_TOKEN;
+  delete process.env.BROAPT_DAEMON_TOKEN_FILE;
   checkAccess(token, host, values['insecure-loopback'] === true);
   const settings = settingsFrom(values);
   requireExisting([settings.dumpPath], 'folder');
@@ -124,6 +131,8 @@ export async function run(args: string[]): Promise<number> {
     throw error;
   });
   if (token === undefined) logger.warn({ url: daemon.url }, 'no token (--insecure-loopback): any local user can run scans');
+  if (inherited) logger.warn('BROAPT_DAEMON_TOKEN came in the environment: processes of this user (host-runner apps included) can read it in /proc/<pid>/environ; give BROAPT_DAEMON_TOKEN_FILE instead');
+  if (source.shared) logger.warn('BROAPT_DAEMON_TOKEN_FILE is readable by its group or others: chmod 600 it');
   logger.info({ url: daemon.url, dumpPath: settings.dumpPath, api: session.config.file }, 'daemon listening');
   process.stdout.write(`listening on ${daemon.url}\n`);
   await new Promise<void>((resolve) => {
@@ -164,7 +173,7 @@ function checkAccess(token: string | undefined, host: string, insecureLoopback: 
     return;
   }
   if (!insecureLoopback) {
-    throw new UsageError('set BROAPT_DAEMON_TOKEN (at least 16 characters, e.g. openssl rand -hex 24) in the environment or the --env file; to run without one on this machine only, pass --insecure-loopback.', 'E_TOKEN');
+    throw new UsageError('set BROAPT_DAEMON_TOKEN_FILE to a file holding a token (at least 16 characters, e.g. openssl rand -hex 24 > FILE), or BROAPT_DAEMON_TOKEN in the environment or the --env file; to run without one on this machine only, pass --insecure-loopback.', 'E_TOKEN');
   }
   if (!isLoopback(host)) {
     throw new UsageError(`--insecure-loopback only binds to a loopback address, and ${host} is not one: set BROAPT_DAEMON_TOKEN to listen there.`, 'E_TOKEN');
