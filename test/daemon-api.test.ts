@@ -234,7 +234,7 @@ describe('broapt daemon start-up', () => {
         await fromFile.stop();
       }
       // The reference's short flags, and no BROAPT_* path variable to fall back on.
-      const reference = ['-t', '127.0.0.1', '-d', other.dump, '-r', other.api, '-l', other.logs, '-a', path.join(other.logs, 'api'), '-i', '0.05', '-m', '2', '-c', 'docker-compose.yml'];
+      const reference = ['-t', '127.0.0.1', '-d', other.dump, '-r', other.api, '-l', other.logs, '-a', path.join(other.logs, 'api'), '-i', '0.05', '-m', '2', '-f', 'docker-compose.yml'];
       const open = await startDaemonCli(other, ['--insecure-loopback', ...reference], { BROAPT_DAEMON_TOKEN: '', BROAPT_DUMP_PATH: '', BROAPT_API_ROOT: '', BROAPT_LOGS_PATH: '' });
       try {
         expect((await open.request('/api/v1.0/list', { token: null })).status).toBe(200);

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs/promises';
 import path from 'node:path';
-import { EICAR, scan, startDaemonCli, type RunningDaemon } from './helpers/daemon.ts';
-import { makeWorkspace, type Workspace } from './helpers/workspace.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EICAR, scan, startDaemonCli, TOKEN, type RunningDaemon } from './helpers/daemon.ts';
+import { makeWorkspace, runCli, type Workspace } from './helpers/workspace.ts';
 
 /** What a BroAPT deployment sends, answered by a daemon that runs the shipped api.yml. */
 let ws: Workspace;
@@ -58,5 +59,47 @@ describe("the reference's clients against the shipped api.yml", () => {
     const job = (await answer.json()) as Record<string, any>;
     expect(answer.status, JSON.stringify(job)).toBe(200);
     expect(job).toMatchObject({ status: 'done', record: { app: 'application/x-msdownload', matchedBy: 'exact' } });
+  });
+});
+
+describe("broaptd's command line and variables", () => {
+  it('sends a remote: true app to SERVER_NAME_HOST:SERVER_NAME_PORT', async () => {
+    const app = await makeWorkspace();
+    try {
+      await app.writeApi('example:\n  report: echo \'{"verdict":"clean"}\'\ntext:\n  plain:\n    remote: true\n    report: "false"\n');
+      const file = await ws.addFile('HTTP-FRemote00000000001.text.plain.txt', EICAR);
+      const { hostname, port } = new URL(daemon.url);
+      const result = await runCli(['scan', file], { ...app.env, BROAPT_DUMP_PATH: ws.dump, BROAPT_DAEMON_TOKEN: TOKEN, SERVER_NAME_HOST: hostname, SERVER_NAME_PORT: port });
+      const record = (await app.records()).find((r) => r.path === file);
+      expect(record, result.stderr).toMatchObject({ status: 'done', verdict: 'malicious', reports: [{ details: { daemon: daemon.url } }] });
+    } finally {
+      await app.cleanup();
+    }
+  });
+
+  it('takes -f (compose file) and -s (sleep interval)', async () => {
+    const reference = await startDaemonCli(ws, ['-f', 'docker-compose.yml', '-s', '0.05'], { BROAPT_API_ROOT: '', XDG_CACHE_HOME: path.join(ws.dir, 'cache') });
+    expect((await reference.request('/api/v1.0/list')).status).toBe(200);
+    expect((await reference.stop()).code).toBe(0);
+    const bad = await runCli(['daemon', '--port', '0', '-s', 'soon'], { ...ws.env, BROAPT_DAEMON_TOKEN: TOKEN });
+    expect({ code: bad.code, stderr: bad.stderr.trim() }).toEqual({ code: 2, stderr: expect.stringContaining('"soon" is not valid') });
+  });
+
+  // /etc/sysconfig/broaptd is made in a mount namespace of the daemon's own (an overlay on /etc): the host's /etc is untouched.
+  it.skipIf(process.getuid?.() !== 0 && process.env.CI !== 'true')('reads /etc/sysconfig/broaptd when no --env is given, the environment winning', async () => {
+    const envFile = path.join(ws.dir, 'broaptd');
+    await fs.writeFile(envFile, `# KEY=VALUE lines, as broaptd read them\nBROAPT_SERVER_HOST=127.0.0.5\nBROAPT_DAEMON_TOKEN=overridden-by-the-environment\n`);
+    const layer = await fs.mkdtemp(path.join(ws.dir, 'etc-'));
+    await fs.mkdir(path.join(layer, 'upper'));
+    await fs.mkdir(path.join(layer, 'work'));
+    const setup = `mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc && mkdir -p /etc/sysconfig && cp "$2" /etc/sysconfig/broaptd && shift 2 && exec "$@"`;
+    const wrapper = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', setup, 'sh', layer, envFile];
+    const fromSysconfig = await startDaemonCli(ws, [], { BROAPT_API_ROOT: '', XDG_CACHE_HOME: path.join(ws.dir, 'cache') }, wrapper);
+    try {
+      expect(new URL(fromSysconfig.url).hostname).toBe('127.0.0.5');
+      expect((await fromSysconfig.request('/api/v1.0/list')).status).toBe(200);
+    } finally {
+      await fromSysconfig.stop();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseEnv } from 'node:util';
 import { isLoopback, tokenFrom } from '../../daemon/auth.ts';
@@ -28,7 +28,9 @@ DELETE /api/v1.0/delete/<id>. Every route but /, its assets and /healthz needs
 as /#token=<token> (kept in the tab, never sent in a URL).
 
 Options:
-  -e, --env FILE          dotenv file; its variables win over the environment
+  -e, --env FILE          dotenv file; its variables win over the environment.
+                          Without it, /etc/sysconfig/broaptd (the reference's)
+                          is read when it exists, the environment winning
   -t, --host HOST         BROAPT_SERVER_HOST  address to listen on       [127.0.0.1]
   -p, --port PORT         BROAPT_SERVER_PORT  port (0: any free one)     [5000]
       --insecure-loopback                     run without a token; only on a loopback host
@@ -38,7 +40,8 @@ Options:
                           address may hold, checked before authentication [32]
       --header-timeout SECONDS  BROAPT_DAEMON_HEADER_TIMEOUT  time a connection
                           has to send its request's headers [10]
-  -c, --docker-compose FILE                   accepted for the reference; not used
+  -f, --docker-compose FILE                   the reference's (broaptd); accepted, not used
+  -s, --sleep-interval SECONDS                the reference's name of --interval
   -v, --version                               print the version
   BROAPT_DAEMON_TOKEN_FILE  a file holding the bearer token (at least 16
                           characters) on its first line: the way to give it, as
@@ -50,6 +53,9 @@ Options:
 
 Short flags as in the reference: -d --dump-path, -l --logs-path, -r --api-root,
 -a --api-logs, -i --interval, -m --max-retry.
+
+App sides reach the daemon at BROAPT_NAME_HOST:BROAPT_NAME_PORT, or the
+reference's SERVER_NAME_HOST:SERVER_NAME_PORT [localhost:5000].
 
 ${SETTING_HELP}
 
@@ -71,7 +77,8 @@ const OPTIONS = {
   env: { type: 'string', short: 'e' },
   host: { type: 'string', short: 't' },
   port: { type: 'string', short: 'p' },
-  'docker-compose': { type: 'string', short: 'c' },
+  'docker-compose': { type: 'string', short: 'f' },
+  'sleep-interval': { type: 'string', short: 's' },
   'insecure-loopback': { type: 'boolean' },
   version: { type: 'boolean', short: 'v' },
   'max-body': { type: 'string' },
@@ -85,6 +92,9 @@ const OPTIONS = {
   interval: { type: 'string', short: 'i' },
   'max-retry': { type: 'string', short: 'm' },
 } as const;
+
+/** The reference broaptd's environment file, read when no --env is given. */
+const SYSCONFIG = '/etc/sysconfig/broaptd';
 
 /** Tokens shorter than this are guessable over a network. */
 const MIN_TOKEN = 16;
@@ -102,6 +112,8 @@ export async function run(args: string[]): Promise<number> {
   // Set by whoever started the process, hence in /proc/<pid>/environ; a dotenv file's variables are not.
   const inherited = Boolean(process.env.BROAPT_DAEMON_TOKEN?.trim());
   if (values.env !== undefined) Object.assign(process.env, readDotenv(values.env));
+  else if (existsSync(SYSCONFIG)) for (const [name, value] of Object.entries(readDotenv(SYSCONFIG))) process.env[name] ??= value;
+  values.interval ??= values['sleep-interval'];
   const env = process.env;
   const host = pick(values.host, '--host', env, ['BROAPT_SERVER_HOST'])?.value ?? '127.0.0.1';
   const port = number(pick(values.port, '--port', env, ['BROAPT_SERVER_PORT']), 5000, { integer: true, min: 0 });
