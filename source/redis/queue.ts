@@ -85,6 +85,24 @@ export class StreamQueue {
     return counts;
   }
 
+  /**
+   * Record outcomes Redis does not know (it lost its data) from a history kept
+   * elsewhere, so that no one queues those files again; returns how many it
+   * recorded.
+   */
+  async markKnown(outcomes: Array<[path: string, status: 'done' | 'failed']>): Promise<number> {
+    const { redis, keys } = this.#connection;
+    let marked = 0;
+    for (let start = 0; start < outcomes.length; start += BATCH) {
+      const batch = outcomes.slice(start, start + BATCH);
+      const statuses = await redis.hmget(keys.processed, ...batch.map(([path]) => path));
+      const unknown = batch.filter((_, i) => statuses[i] === null);
+      await Promise.all(unknown.map(([path, status]) => redis.broaptMark(keys.processed, keys.counts, path, status)));
+      marked += unknown.length;
+    }
+    return marked;
+  }
+
   /** Up to `count` new messages for `consumer`, waiting up to `blockMs` for one. Call on a connection of its own: it blocks. */
   async read(consumer: string, count: number, blockMs: number): Promise<Array<Message | { id: string; path: undefined }>> {
     const reply = (await this.#connection.redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.#connection.keys.queue, '>')) as

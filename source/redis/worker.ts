@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { readHistory } from '../history/history.ts';
 import type { Logger } from '../log.ts';
 import { followSummary, type PassOptions } from '../pipeline/scan.ts';
 import type { BackendFactory, Session } from '../pipeline/session.ts';
@@ -101,6 +102,11 @@ export class ClusterWorker {
       intervalMs: this.#settings.reconcileMs,
       // Long past the time a live worker's files are taken over: it is gone for good.
       pruneIdleMs: Math.max(60_000, 10 * this.#settings.reclaimMs),
+      // The workers share the logs folder: its history holds what any of them finished, which Redis may have lost.
+      past: async () => {
+        const { done, failed } = await readHistory(session.settings.logsPath);
+        return { done, failed: session.settings.retryFailed ? new Set<string>() : failed };
+      },
       logger,
     });
     const { reclaimMs } = this.#settings;
