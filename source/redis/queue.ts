@@ -153,6 +153,17 @@ export class StreamQueue {
     await redis.broaptAck(keys.queue, keys.queued, keys.results, rate, GROUP, id, path, record, resultsMax);
   }
 
+  /**
+   * Publish a record that no message stands for (an archive member the worker
+   * queued itself) on the results stream, counted in the rate as an
+   * acknowledged file's is.
+   */
+  async publish(record: string, resultsMax: number): Promise<void> {
+    const { redis, keys } = this.#connection;
+    const rate = `${keys.rate}${Math.floor(Date.now() / 1000)}`;
+    await redis.multi().xadd(keys.results, 'MAXLEN', '~', resultsMax, '*', 'record', record).incr(rate).expire(rate, 120).exec();
+  }
+
   /** Give a file up: into the dead-letter stream, out of the queue. */
   async deadLetter(message: Message, consumer: string): Promise<void> {
     const { redis, keys } = this.#connection;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readHistory } from '../history/history.ts';
 import type { Logger } from '../log.ts';
+import type { FileRecord } from '../pipeline/record.ts';
 import { followSummary, type PassOptions } from '../pipeline/scan.ts';
 import type { BackendFactory, Session } from '../pipeline/session.ts';
 import type { Summary } from '../pipeline/summary.ts';
@@ -96,6 +97,16 @@ export class ClusterWorker {
     const { summary, detach } = followSummary(session.processor, options.onRecord);
     const onSkip = (file: string) => this.#skipped.add(file);
     session.processor.on('skip', onSkip);
+    // Archive members are queued by the processor itself, not through Redis: no acknowledgement publishes their records.
+    const onMember = (record: FileRecord) => {
+      if (record.parentFuid === undefined) return;
+      const publishing = queue.publish(JSON.stringify(record), this.#settings.resultsMax).catch((error: unknown) => {
+        logger.warn({ err: error, path: record.path }, "cannot publish an archive member's record on the results stream; its outcome is in the logs and in Redis");
+      });
+      this.#handling.add(publishing);
+      void publishing.finally(() => this.#handling.delete(publishing));
+    };
+    session.processor.on('record', onMember);
     const reconciler = new Reconciler(commands, queue, [session.settings.dumpPath], {
       exclude: session.ownFolders,
       maxQueue: this.#settings.maxQueue,
@@ -138,6 +149,7 @@ export class ClusterWorker {
       clearInterval(reclaimer);
       await settlesWithin(reconciler.stop(), STOP_REDIS_MS);
       session.processor.off('skip', onSkip);
+      session.processor.off('record', onMember);
       detach();
     }
     return summary;
