@@ -67,7 +67,8 @@ Prints "listening on http://HOST:PORT" on stdout once it takes requests.
 SIGUSR1, SIGTERM or SIGINT: stop taking scans, let running ones answer, exit 0.
 
 Examples:
-  BROAPT_DAEMON_TOKEN=$(openssl rand -hex 24) broapt daemon -d /srv/zeek/extract_files -r /etc/broapt
+  (umask 077; openssl rand -hex 24 > /etc/broapt/daemon.token)
+  BROAPT_DAEMON_TOKEN_FILE=/etc/broapt/daemon.token broapt daemon -d /srv/zeek/extract_files -r /etc/broapt
   broapt daemon --env /etc/broapt/daemon.env --host 0.0.0.0
 `;
 
