@@ -28,6 +28,9 @@ application:
 
     const text = await runCli(['explain', xls], { ...ws().env, RAN: ran });
     expect(text.stdout).toContain('first glob in file order that matches application/vnd.ms-excel');
+    // Zeek's name of a type and the sniffer's other one are the same type.
+    const pe = await ws().addFile(broaptName(3, 'application/x-dosexec', 'exe'), Buffer.concat([Buffer.from('MZ'), Buffer.alloc(126)]));
+    expect((await runCli(['explain', pe], ws().env)).stdout).toMatch(/content says application\/x-msdownload \(the same type\)/);
   });
 });
 

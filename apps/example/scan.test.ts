@@ -53,6 +53,12 @@ describe('generic scan app', () => {
     expect(mimeFindings('text/plain', 'text/x-c')).toEqual([{ rule: 'mime.mismatch', description: 'content is text/x-c, Zeek said text/plain', severity: 'info' }]);
   });
 
+  it("takes Zeek's and libmagic's names of one type as no mismatch", () => {
+    expect(mimeFindings('application/x-executable', 'application/x-pie-executable')).toEqual([]);
+    expect(mimeFindings('application/x-dosexec', 'application/vnd.microsoft.portable-executable')).toEqual([]);
+    expect(mimeFindings('application/gzip', 'application/x-gzip')).toEqual([]);
+  });
+
   it("detects every ClamAV test file of Debian's clamav-testfiles with the shipped database, in one clamscan call", async () => {
     const files = fs.readdirSync(TESTFILES).map((name) => path.join(TESTFILES, name));
     expect(files.length).toBeGreaterThan(40);

@@ -20,6 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sameMime } from '../../source/entry/mime-alias.ts';
 import type { Analysis, Analyzer, Sample } from '../lib/analyzer.ts';
 import { entropyOfBytes } from '../lib/bytes.ts';
 import type { Finding } from '../lib/report.ts';
@@ -48,7 +49,7 @@ const EXECUTABLE = new Set([
 const DENSE = /zip|gzip|bzip|xz|7z|rar|compressed|jpeg|png|gif|webp|mp4|mpeg|ogg|pdf|font|woff|x-rpm|java-archive|octet-stream|openxmlformats|opendocument|vnd\.ms-cab/;
 
 export function mimeFindings(claimed: string, real: string): Finding[] {
-  if (claimed === '' || claimed === real) return [];
+  if (claimed === '' || sameMime(claimed, real)) return [];
   if (EXECUTABLE.has(real) && !EXECUTABLE.has(claimed)) {
     return [{ rule: 'mime.executable-disguised', description: `an executable (${real}) delivered as ${claimed}`, severity: 'medium' }];
   }

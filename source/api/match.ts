@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { Mime } from '../entry/entry.ts';
+import { mimeAliases } from '../entry/mime-alias.ts';
 import type { ApiConfig, App, AppMatch } from './app.ts';
 
 /**
@@ -81,13 +82,14 @@ function matcherOf(config: ApiConfig): Matcher {
 }
 
 /**
- * The app for a MIME type: the key equal to it (case-insensitive), else the
- * first glob of its media section in file order, else `example`.
+ * The app for a MIME type: the key equal to it (case-insensitive) or to another
+ * name of its type (source/entry/mime-alias.ts), else the first glob of its
+ * media section in file order, else `example`.
  */
 export function matchApp(config: ApiConfig, mime: Mime): AppMatch {
   const matcher = matcherOf(config);
   const media = mime.mediaType.toLowerCase();
-  const exact = matcher.exact.get(`${media}/${mime.subtype.toLowerCase()}`);
+  const exact = mimeAliases(`${media}/${mime.subtype}`).map((name) => matcher.exact.get(name)).find((app) => app !== undefined);
   const glob = exact ? undefined : matcher.globs.get(media)?.find(({ regex }) => regex.test(mime.subtype));
   const [app, reason]: [App, AppMatch['reason']] = exact ? [exact, 'exact'] : glob ? [glob.app, 'glob'] : [config.example, 'default'];
   return { app, reason, workdir: resolveWorkdir(config, app) };

@@ -40,16 +40,18 @@ const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
 /**
  * The daemon of a remote app, from the app's environment (api.yml `environment`
- * and `environ`) over the process's: `BROAPT_NAME_HOST` and `BROAPT_NAME_PORT`
- * as in the reference (default localhost:5000), and `BROAPT_DAEMON_TOKEN`.
+ * and `environ`) over the process's: `BROAPT_NAME_HOST` and `BROAPT_NAME_PORT`,
+ * else the reference's `SERVER_NAME_HOST` and `SERVER_NAME_PORT` (default
+ * localhost:5000), and `BROAPT_DAEMON_TOKEN`.
  * A string is the reason the file cannot go there.
  */
 export function remoteTarget(app: App, file: string, dumpPath: string, env: NodeJS.ProcessEnv = process.env): RemoteTarget | string {
   const read = (name: string) => (app.environ[name] ?? env[name] ?? '').trim() || undefined;
-  const host = read('BROAPT_NAME_HOST') ?? 'localhost';
-  const portText = read('BROAPT_NAME_PORT') ?? '5000';
+  const host = read('BROAPT_NAME_HOST') ?? read('SERVER_NAME_HOST') ?? 'localhost';
+  const portName = read('BROAPT_NAME_PORT') === undefined && read('SERVER_NAME_PORT') !== undefined ? 'SERVER_NAME_PORT' : 'BROAPT_NAME_PORT';
+  const portText = read(portName) ?? '5000';
   const port = Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return `${app.key} is remote, and BROAPT_NAME_PORT=${JSON.stringify(portText)} is not a port: set it to the daemon's port (1-65535)`;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return `${app.key} is remote, and ${portName}=${JSON.stringify(portText)} is not a port: set it to the daemon's port (1-65535)`;
   const name = path.relative(path.resolve(dumpPath), file);
   if (name === '' || name.startsWith(`..${path.sep}`) || name === '..' || path.isAbsolute(name)) {
     return `${app.key} is remote, and the daemon only reads files in the dump folder it shares (${dumpPath}); this file is outside it`;

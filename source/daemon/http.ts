@@ -42,7 +42,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** At most `limit` requests at once from one client address; the rest get 429. */
+/** At most `limit` requests (or connections) at once from one client address. */
 export class ClientLimiter {
   readonly #limit: number;
   readonly #inFlight = new Map<string, number>();

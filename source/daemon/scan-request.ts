@@ -3,7 +3,7 @@ export interface ScanRequest {
   /** The file, relative to the daemon's dump folder. */
   name: string;
   mime: string;
-  /** The caller's id for the job (the reference sends the file's uuid); one is made when absent. */
+  /** The caller's id for the job (the reference's client sends the file's fuid as `uuid`); one is made when absent. */
   uuid?: string;
   /** Keys of the reference's request that carried commands or their setting: accepted, never used. */
   ignored: string[];
@@ -33,6 +33,8 @@ const REFERENCE_APP_KEYS = ['install', 'scripts', 'scanner', 'report', 'workdir'
 const KEYS = ['name', 'mime', 'uuid'];
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A job id: a UUID, or a Zeek fuid (`FD1…`) as the reference's bundled client sends; safe in a URL path as it is. */
+const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_NAME = 4096;
 
 const invalid = (message: string) => new RequestError(400, 'E_BAD_REQUEST', message);
@@ -58,6 +60,15 @@ export function parseScanRequest(body: string): ScanRequest {
   if (typeof name !== 'string' || name === '') throw invalid('`name` must be a non-empty string: the file, relative to the dump folder');
   if (name.length > MAX_NAME || name.includes('\0')) throw invalid(`\`name\` must be at most ${MAX_NAME} characters, without NUL`);
   if (typeof mime !== 'string' || !MIME.test(mime)) throw invalid('`mime` must be a MIME type `media/subtype`, e.g. "application/pdf"');
-  if (uuid !== undefined && (typeof uuid !== 'string' || !UUID.test(uuid))) throw invalid('`uuid`, when given, must be a UUID like "0f8fad5b-d9cb-469f-a165-70867728950e"');
-  return { name, mime: mime.toLowerCase(), ...(uuid === undefined ? {} : { uuid: uuid.toLowerCase() }), ignored };
+  const id = typeof uuid === 'string' ? jobIdOf(uuid) : undefined;
+  if (uuid !== undefined && id === undefined) throw invalid(`\`uuid\`, when given, must be ${JOB_ID_WORDS}`);
+  return { name, mime: mime.toLowerCase(), ...(id === undefined ? {} : { uuid: id }), ignored };
+}
+
+export const JOB_ID_WORDS = '1 to 64 of A-Z, a-z, 0-9, _ and - (a file\'s fuid like "FHh3Kj2bLqXg1eXs5", or a UUID)';
+
+/** The job id `text` names, or undefined when it is none. UUIDs are case-insensitive, fuids are not. */
+export function jobIdOf(text: string): string | undefined {
+  if (!JOB_ID.test(text)) return undefined;
+  return UUID.test(text) ? text.toLowerCase() : text;
 }

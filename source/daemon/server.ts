@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { matchApp } from '../api/match.ts';
 import { mimeOf } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
+import { sameMime } from '../entry/mime-alias.ts';
 import { StatusBoard, type Load } from '../metrics/board.ts';
 import { PipelineMetrics } from '../metrics/prometheus.ts';
 import type { FileRecord } from '../pipeline/record.ts';
@@ -17,7 +18,7 @@ import { streamStatus } from './events.ts';
 import { BASE_HEADERS, ClientLimiter, readJsonBody, sendError, sendJson } from './http.ts';
 import { jobView, JobStore, type Job } from './jobs.ts';
 import { lastRecordOf } from './past-record.ts';
-import { parseScanRequest, RequestError } from './scan-request.ts';
+import { JOB_ID_WORDS, jobIdOf, parseScanRequest, RequestError } from './scan-request.ts';
 
 export interface DaemonOptions {
   host: string;
@@ -27,6 +28,10 @@ export interface DaemonOptions {
   maxBodyBytes: number;
   /** Requests (event streams included) one client address may have open at once. */
   clientLimit: number;
+  /** Connections one client address may hold, checked before anything is read from them. */
+  connectionLimit: number;
+  /** Time a connection has to send a request's headers (ms); the rest of the request gets REQUEST_GRACE_MS more. */
+  headerTimeoutMs: number;
   /** Redis mode: the dashboard and metrics also show the deployment's workers (their results stream and queue). */
   cluster?: RedisSettings | undefined;
 }
@@ -41,7 +46,6 @@ export interface Daemon {
 }
 
 const API = '/api/v1.0';
-const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HELP = [
   'broapt daemon API v1.0 (every route but /healthz needs `Authorization: Bearer <BROAPT_DAEMON_TOKEN>`):',
   '',
@@ -61,6 +65,16 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
 };
+/**
+ * Connections held at once, all addresses together: below the descriptors a
+ * process usually has, so a flood from many addresses is refused at accept
+ * rather than starving the daemon of descriptors.
+ */
+const MAX_CONNECTIONS = 1024;
+/** A scan request body is at most --max-body (64 KiB): past the headers, this is ample for it. */
+const REQUEST_GRACE_MS = 20_000;
+/** An idle kept-alive connection is closed after this long. */
+const KEEP_ALIVE_MS = 5000;
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
@@ -102,15 +116,13 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
     const request = parseScanRequest(await readJsonBody(req, options.maxBodyBytes));
     if (request.uuid !== undefined && jobs.has(request.uuid)) throw duplicate(request.uuid);
     const file = await resolveDumpFile(settings.dumpPath, request.name);
+    // A MIME no key matches goes to `example`, the generic app, as it would on the app side.
     const match = matchApp(config, mimeOf(request.mime));
-    if (match.reason === 'default') {
-      throw new RequestError(422, 'E_UNKNOWN_MIME', `this daemon's api.yml (${config.file}) has no app for ${request.mime}: add one there, or analyse the file on the app side`);
-    }
     if (match.app.remote) {
       throw new RequestError(422, 'E_REMOTE_LOOP', `this daemon's own app for ${request.mime} (${match.app.key}) is remote: true; it must run here: remove \`remote\` from ${config.file}`);
     }
     const entry = await makeEntry(file);
-    if (entry.mime.name !== request.mime) {
+    if (!sameMime(entry.mime.name, request.mime)) {
       throw new RequestError(422, 'E_MIME_MISMATCH', `${JSON.stringify(request.name)} is ${entry.mime.name} as this daemon reads it, not ${request.mime}: send the MIME type the file's name (or content) gives`);
     }
     // Checked again after the awaits above: a second request with this uuid may have come in meanwhile.
@@ -138,9 +150,10 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
     sendJson(res, 200, jobView(job, { record: true }));
   }
 
-  function jobRoute(res: ServerResponse, id: string, remove: boolean): void {
-    if (!ID.test(id)) throw new RequestError(400, 'E_BAD_ID', `${JSON.stringify(id)} is not a job id (a UUID)`);
-    const job = jobs.get(id.toLowerCase());
+  function jobRoute(res: ServerResponse, text: string, remove: boolean): void {
+    const id = jobIdOf(text);
+    if (id === undefined) throw new RequestError(400, 'E_BAD_ID', `${JSON.stringify(text)} is not a job id: send ${JOB_ID_WORDS}`);
+    const job = jobs.get(id);
     if (!job) throw new RequestError(404, 'E_NO_JOB', `no job ${id}: see ${API}/list`);
     if (!remove) return sendJson(res, 200, jobView(job, { record: true }));
     if (job.status === 'running') throw new RequestError(409, 'E_RUNNING', `job ${id} is still running: delete it once it has finished`);
@@ -224,19 +237,42 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
     await route(req, res, pathname);
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (error instanceof RequestError) {
-        sendError(res, error);
-        return;
-      }
-      logger.error({ err: error, path: req.url }, 'daemon: internal error');
-      sendError(res, new RequestError(500, 'E_INTERNAL', 'internal error; see the daemon log'));
-    });
+  const server = http.createServer(
+    {
+      headersTimeout: options.headerTimeoutMs,
+      requestTimeout: options.headerTimeoutMs + REQUEST_GRACE_MS,
+      keepAliveTimeout: Math.min(KEEP_ALIVE_MS, options.headerTimeoutMs),
+      // How often Node looks for connections past these times: the default (30 s) lets a slow-loris hold them that long.
+      connectionsCheckingInterval: Math.min(1000, options.headerTimeoutMs),
+    },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (error instanceof RequestError) {
+          sendError(res, error);
+          return;
+        }
+        logger.error({ err: error, path: req.url }, 'daemon: internal error');
+        sendError(res, new RequestError(500, 'E_INTERNAL', 'internal error; see the daemon log'));
+      });
+    },
+  );
+  server.maxConnections = MAX_CONNECTIONS;
+  // Before any byte is read, hence before authentication: one address cannot hold the daemon's descriptors.
+  const connections = new ClientLimiter(options.connectionLimit);
+  let refusedConnections = 0;
+  server.on('connection', (socket) => {
+    const release = connections.acquire(socket.remoteAddress ?? '');
+    if (release) {
+      socket.once('close', release);
+      return;
+    }
+    socket.destroy();
+    // One warning per burst, not one per refused connection of a flood.
+    if (refusedConnections++ % 1000 === 0) logger.warn({ client: socket.remoteAddress, limit: options.connectionLimit, refused: refusedConnections }, 'refused connections past the per-address limit');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -77,6 +77,26 @@ function failedPath(line: string): string | undefined {
 }
 
 /**
+ * The paths dump.log and fail.log list now (a path in both is done), read
+ * afresh: processes sharing the logs folder append to them.
+ */
+export async function readHistory(logsPath: string) {
+  const dumpLog = join(logsPath, 'dump.log');
+  const failLog = join(logsPath, 'fail.log');
+  const done = new Set<string>();
+  const failed = new Set<string>();
+  const dumpTorn = await readLines(dumpLog, (line) => {
+    const file = decodePathLine(line);
+    if (file !== undefined) done.add(file);
+  });
+  const failTorn = await readLines(failLog, (line) => {
+    const file = failedPath(line);
+    if (file !== undefined && !done.has(file)) failed.add(file);
+  });
+  return { dumpLog, failLog, done, failed, dumpTorn, failTorn };
+}
+
+/**
  * What the pipeline asks of a history. The embedded default is History (files
  * on disk); cluster mode adds Redis behind the same calls (source/redis/history.ts).
  */
@@ -148,19 +168,8 @@ export class History implements FileHistory {
   }
 
   static async #load(logsPath: string, options: { retryFailed: boolean }): Promise<History> {
-    const dumpLog = join(logsPath, 'dump.log');
-    const failLog = join(logsPath, 'fail.log');
     const started = performance.now();
-    const done = new Set<string>();
-    const failed = new Set<string>();
-    const dumpTorn = await readLines(dumpLog, (line) => {
-      const file = decodePathLine(line);
-      if (file !== undefined) done.add(file);
-    });
-    const failTorn = await readLines(failLog, (line) => {
-      const file = failedPath(line);
-      if (file !== undefined && !done.has(file)) failed.add(file);
-    });
+    const { dumpLog, failLog, done, failed, dumpTorn, failTorn } = await readHistory(logsPath);
     const loadMs = performance.now() - started;
     // Read before opening for append: AppendLog.open closes off a torn line, which would then load as a whole one.
     const dump = await AppendLog.open(dumpLog);

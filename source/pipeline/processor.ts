@@ -205,6 +205,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     try {
       const analyse = () => this.#analyse(entry);
       analysed = await (this.#o.resultCache ? this.#o.resultCache.through(entry, analyse) : analyse());
+      // A cached record is an identical file's: where this file sits in an archive is its own.
+      if (analysed !== undefined) analysed = { ...analysed, ...originFields(this.#children.get(file)) };
     } catch (error) {
       // A bug must not leave the file in limbo (neither done nor failed), where every restart would trip on it again.
       analysed = failedRead(file, error, 'internal error while analysing the file, please report it');

@@ -141,7 +141,7 @@ export class RedisResultCache implements ResultCache {
    */
   #stored(key: string, name: string, token: string, sha256: string, record: AnalysedRecord | undefined): AnalysedRecord | undefined {
     const { redis, keys } = this.#connection;
-    const value = record?.status === 'done' ? JSON.stringify({ ...record, sha256: record.sha256 ?? sha256, commands: [] }) : '';
+    const value = record?.status === 'done' ? JSON.stringify({ ...contentOnly(record), sha256: record.sha256 ?? sha256, commands: [] }) : '';
     redis.broaptCacheStore(key, keys.lock + name, token, value, this.#ttl).catch((error: unknown) => {
       this.#logger.warn({ err: error, path: record?.path }, 'cannot store the result in the cache; identical files will run their app again');
     });
@@ -152,7 +152,7 @@ export class RedisResultCache implements ResultCache {
   #answer(entry: Entry, record: AnalysedRecord): AnalysedRecord {
     void this.#connection.redis.hincrby(this.#connection.keys.counts, 'cached', 1).catch(() => {});
     return {
-      ...record,
+      ...contentOnly(record),
       path: entry.path,
       fuid: entry.fuid,
       protocol: entry.protocol,
@@ -162,4 +162,14 @@ export class RedisResultCache implements ResultCache {
       cachedFrom: record.cachedFrom ?? record.path,
     };
   }
+}
+
+/**
+ * What a record says about the file's content, not about where the file sat:
+ * an identical file may be a member of another archive, or of none (the
+ * processor gives each record its own origin).
+ */
+function contentOnly(record: AnalysedRecord): AnalysedRecord {
+  const { parentFuid: _parent, archivePath: _member, ...content } = record;
+  return content;
 }

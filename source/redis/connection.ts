@@ -85,14 +85,31 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
-/** A one-shot command's connection: fails with what to do when Redis cannot be reached. */
+/**
+ * A one-shot command's connection: fails with what to do when Redis cannot be
+ * reached, refuses the password, or has no such database (ioredis would go on
+ * in database 0).
+ */
 export async function connectOnce(url: string, prefix: string, name: string): Promise<Connection> {
   const connection = connect(url, prefix, { persistent: false, name });
+  const where = redactUrl(url);
+  const database = url.startsWith('unix:') ? 0 : Number(new URL(url).pathname.slice(1) || 0);
+  // ioredis rejects the command with its retry count; the connection's own error says what is wrong.
+  let cause: string | undefined;
+  connection.redis.on('error', (error: Error) => (cause = error.message));
   try {
     await connection.redis.ping();
+    if (database !== 0) await connection.redis.select(database);
   } catch (error) {
     connection.redis.disconnect();
-    throw new BroaptError('E_REDIS', `cannot reach Redis at ${redactUrl(url)}: ${(error as Error).message}. Start it, or point --redis (BROAPT_REDIS_URL) at it.`, { cause: error });
+    const message = (error as Error).message;
+    if (/^(WRONGPASS|NOAUTH)/.test(message)) {
+      throw new BroaptError('E_REDIS_AUTH', `Redis at ${where} refused the password (${message.split(/\.? /, 1)[0]}): give the right one in the URL (redis://:PASSWORD@host:port/db), --redis or BROAPT_REDIS_URL.`, { cause: error });
+    }
+    if (/DB index is out of range/.test(message)) {
+      throw new BroaptError('E_REDIS_DB', `Redis at ${where} has no database ${database}: use one below its \`databases\` setting (16 by default) in the URL.`, { cause: error });
+    }
+    throw new BroaptError('E_REDIS', `cannot reach Redis at ${where} (${cause ?? message}): start it, or point --redis (BROAPT_REDIS_URL) at it.`, { cause: error });
   }
   return connection;
 }

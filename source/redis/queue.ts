@@ -85,6 +85,24 @@ export class StreamQueue {
     return counts;
   }
 
+  /**
+   * Record outcomes Redis does not know (it lost its data) from a history kept
+   * elsewhere, so that no one queues those files again; returns how many it
+   * recorded.
+   */
+  async markKnown(outcomes: Array<[path: string, status: 'done' | 'failed']>): Promise<number> {
+    const { redis, keys } = this.#connection;
+    let marked = 0;
+    for (let start = 0; start < outcomes.length; start += BATCH) {
+      const batch = outcomes.slice(start, start + BATCH);
+      const statuses = await redis.hmget(keys.processed, ...batch.map(([path]) => path));
+      const unknown = batch.filter((_, i) => statuses[i] === null);
+      await Promise.all(unknown.map(([path, status]) => redis.broaptMark(keys.processed, keys.counts, path, status)));
+      marked += unknown.length;
+    }
+    return marked;
+  }
+
   /** Up to `count` new messages for `consumer`, waiting up to `blockMs` for one. Call on a connection of its own: it blocks. */
   async read(consumer: string, count: number, blockMs: number): Promise<Array<Message | { id: string; path: undefined }>> {
     const reply = (await this.#connection.redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.#connection.keys.queue, '>')) as
@@ -133,6 +151,17 @@ export class StreamQueue {
     const { redis, keys } = this.#connection;
     const rate = `${keys.rate}${Math.floor(Date.now() / 1000)}`;
     await redis.broaptAck(keys.queue, keys.queued, keys.results, rate, GROUP, id, path, record, resultsMax);
+  }
+
+  /**
+   * Publish a record that no message stands for (an archive member the worker
+   * queued itself) on the results stream, counted in the rate as an
+   * acknowledged file's is.
+   */
+  async publish(record: string, resultsMax: number): Promise<void> {
+    const { redis, keys } = this.#connection;
+    const rate = `${keys.rate}${Math.floor(Date.now() / 1000)}`;
+    await redis.multi().xadd(keys.results, 'MAXLEN', '~', resultsMax, '*', 'record', record).incr(rate).expire(rate, 120).exec();
   }
 
   /** Give a file up: into the dead-letter stream, out of the queue. */

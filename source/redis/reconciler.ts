@@ -36,18 +36,24 @@ export async function enqueueFolder(
   return { listed: listing.files.length, ...(await queue.enqueue(listing.files, options)) };
 }
 
+/** The outcomes of the deployment's shared history (dump.log, fail.log), read afresh each round. */
+export type PastOutcomes = () => Promise<{ done: ReadonlySet<string>; failed: ReadonlySet<string> }>;
+
 /**
  * The dump folder is the source of truth: every `intervalMs` one worker of the
  * deployment (whichever takes the round's lock) lists it and enqueues what is
  * neither processed nor queued. New files reach the queue this way when nothing
  * else enqueues them, and a Redis that lost its data (a restart without
  * persistence) gets its queue back: `now()` runs a round at once for that.
+ * Files the history on disk has an outcome for are marked processed in Redis
+ * instead of queued: a Redis that lost its data would otherwise have every
+ * worker analyse them again.
  */
 export class Reconciler {
   readonly #connection: Connection;
   readonly #queue: StreamQueue;
   readonly #roots: string[];
-  readonly #options: { exclude: string[]; maxQueue: number; intervalMs: number; pruneIdleMs: number; logger: Logger };
+  readonly #options: { exclude: string[]; maxQueue: number; intervalMs: number; pruneIdleMs: number; past: PastOutcomes; logger: Logger };
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
@@ -55,7 +61,7 @@ export class Reconciler {
     connection: Connection,
     queue: StreamQueue,
     roots: string[],
-    options: { exclude: string[]; maxQueue: number; intervalMs: number; pruneIdleMs: number; logger: Logger },
+    options: { exclude: string[]; maxQueue: number; intervalMs: number; pruneIdleMs: number; past: PastOutcomes; logger: Logger },
   ) {
     this.#connection = connection;
     this.#queue = queue;
@@ -81,8 +87,18 @@ export class Reconciler {
       // Held for the whole interval and never released: at most one round per interval across the deployment.
       const lock = await FencedLock.tryAcquire(this.#connection, 'reconcile', intervalMs, { renew: false });
       if (!lock) return;
-      const counts = await enqueueFolder(this.#queue, this.#roots, { exclude, maxQueue, wait: false });
-      if (counts.added > 0 || counts.deferred > 0) logger.info(counts, 'reconciled the queue with the dump folder');
+      const listing = await listFiles(this.#roots, exclude);
+      const { done, failed } = await this.#options.past();
+      const fresh: string[] = [];
+      const known: Array<[string, 'done' | 'failed']> = [];
+      for (const file of listing.files) {
+        if (done.has(file)) known.push([file, 'done']);
+        else if (failed.has(file)) known.push([file, 'failed']);
+        else fresh.push(file);
+      }
+      const remembered = await this.#queue.markKnown(known);
+      const counts = { listed: listing.files.length, remembered, ...(await this.#queue.enqueue(fresh, { maxQueue, wait: false })) };
+      if (counts.added > 0 || counts.deferred > 0 || remembered > 0) logger.info(counts, 'reconciled the queue with the dump folder');
       const gone = await this.#queue.prune(this.#options.pruneIdleMs);
       if (gone.length > 0) logger.info({ consumers: gone }, 'dropped workers that stopped and hold no file');
     } catch (error) {

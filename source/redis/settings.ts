@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.ts';
+import { redactUrl } from './connection.ts';
 import { number, pick } from '../settings.ts';
 
 /** How a cluster deployment reaches and uses its Redis. Flags win over BROAPT_* variables, which win over defaults. */
@@ -40,9 +41,7 @@ export const REDIS_HELP = `Redis (cluster mode):
 export function resolveRedisSettings(flags: RedisFlags, env: NodeJS.ProcessEnv = process.env): RedisSettings | undefined {
   const url = pick(flags.url, '--redis', env, ['BROAPT_REDIS_URL']);
   if (!url) return undefined;
-  if (!/^(rediss?:\/\/|unix:)/.test(url.value)) {
-    throw new UsageError(`${url.origin}=${JSON.stringify(url.value)} is not a Redis URL: give redis://host:port[/db], rediss://… or unix:/path/to/socket.`, 'E_SETTING');
-  }
+  checkRedisUrl(url.value, url.origin);
   const variable = (name: string, fallback: number, opts: { integer: boolean; min: number }) => number(pick(undefined, '', env, [name]), fallback, opts);
   return {
     url: url.value,
@@ -61,4 +60,27 @@ export function requireRedisSettings(command: string, flags: RedisFlags, env: No
   const settings = resolveRedisSettings(flags, env);
   if (!settings) throw new UsageError(`broapt ${command} needs a Redis: give --redis redis://host:port or set BROAPT_REDIS_URL.`, 'E_NO_REDIS');
   return settings;
+}
+
+/**
+ * Refuse what ioredis would take wrongly: it throws a stack trace for a port
+ * out of range and reads a database it cannot parse as 0. Whether the server
+ * has the database is for connectOnce to find out.
+ */
+function checkRedisUrl(value: string, origin: string): void {
+  const shape = 'give redis://[:password@]host[:port][/db], rediss://… or unix:/path/to/socket';
+  const refuse = (why: string) => new UsageError(`${origin}=${JSON.stringify(redactUrl(value))} is not a Redis URL (${why}): ${shape}.`, 'E_SETTING');
+  if (value.startsWith('unix:')) {
+    if (value.length === 'unix:'.length) throw refuse('no socket path');
+    return;
+  }
+  if (!/^rediss?:\/\//.test(value)) throw refuse('another scheme');
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw refuse('a port is 1-65535, the host a name or an address');
+  }
+  if (parsed.hostname === '') throw refuse('no host');
+  if (!/^\/?(\d{1,5})?$/.test(parsed.pathname)) throw refuse(`the database ${JSON.stringify(parsed.pathname.slice(1))} is not a number`);
 }

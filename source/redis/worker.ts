@@ -2,7 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { readHistory } from '../history/history.ts';
 import type { Logger } from '../log.ts';
+import type { FileRecord } from '../pipeline/record.ts';
 import { followSummary, type PassOptions } from '../pipeline/scan.ts';
 import type { BackendFactory, Session } from '../pipeline/session.ts';
 import type { Summary } from '../pipeline/summary.ts';
@@ -18,6 +20,20 @@ import type { RedisSettings } from './settings.ts';
 
 /** How long one XREADGROUP waits for a message: also how long a stop may wait for the read to return. */
 const READ_BLOCK_MS = 1000;
+/**
+ * How long a stop waits for Redis to take its last commands (acknowledgements,
+ * handing back unstarted files). Past it Redis is taken for gone: the
+ * connections are dropped so the stop ends, and the files this worker still
+ * holds go to other workers after the reclaim time, as a killed worker's do.
+ */
+const STOP_REDIS_MS = 5000;
+
+/** Whether `promise` settles within `ms`. */
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  return Promise.race([promise.then(() => true), late]).finally(() => clearTimeout(timer));
+}
 
 /**
  * An app worker of a cluster deployment (`broapt watch --redis`): it takes files
@@ -81,12 +97,27 @@ export class ClusterWorker {
     const { summary, detach } = followSummary(session.processor, options.onRecord);
     const onSkip = (file: string) => this.#skipped.add(file);
     session.processor.on('skip', onSkip);
+    // Archive members are queued by the processor itself, not through Redis: no acknowledgement publishes their records.
+    const onMember = (record: FileRecord) => {
+      if (record.parentFuid === undefined) return;
+      const publishing = queue.publish(JSON.stringify(record), this.#settings.resultsMax).catch((error: unknown) => {
+        logger.warn({ err: error, path: record.path }, "cannot publish an archive member's record on the results stream; its outcome is in the logs and in Redis");
+      });
+      this.#handling.add(publishing);
+      void publishing.finally(() => this.#handling.delete(publishing));
+    };
+    session.processor.on('record', onMember);
     const reconciler = new Reconciler(commands, queue, [session.settings.dumpPath], {
       exclude: session.ownFolders,
       maxQueue: this.#settings.maxQueue,
       intervalMs: this.#settings.reconcileMs,
       // Long past the time a live worker's files are taken over: it is gone for good.
       pruneIdleMs: Math.max(60_000, 10 * this.#settings.reclaimMs),
+      // The workers share the logs folder: its history holds what any of them finished, which Redis may have lost.
+      past: async () => {
+        const { done, failed } = await readHistory(session.settings.logsPath);
+        return { done, failed: session.settings.retryFailed ? new Set<string>() : failed };
+      },
       logger,
     });
     const { reclaimMs } = this.#settings;
@@ -101,16 +132,24 @@ export class ClusterWorker {
       await stopRequested;
       this.#stopping = true;
       this.#wake?.();
-      await reading;
+      // The clients wait for a Redis that has gone for as long as it takes (they ride out restarts), and
+      // dropping them does not end what they wait on: a stop waits a bounded time, then leaves those waits behind.
+      const readEnded = await settlesWithin(reading, 3 * READ_BLOCK_MS);
       await session.processor.idle();
-      while (this.#handling.size > 0) await Promise.all(this.#handling);
-      await queue.giveBack(this.consumer, this.#unstarted.splice(0));
-      await queue.leave(this.consumer);
+      const handingOver = (async () => {
+        while (this.#handling.size > 0) await Promise.all(this.#handling);
+        await queue.giveBack(this.consumer, this.#unstarted.splice(0));
+        await queue.leave(this.consumer);
+      })();
+      if (!readEnded || !(await settlesWithin(handingOver, STOP_REDIS_MS))) {
+        logger.warn({ redis: redactUrl(this.#settings.url), held: this.#inflight.size }, 'Redis does not answer: stopping without it; the files this worker holds go to other workers after the reclaim time');
+      }
     } finally {
       clearInterval(keeper);
       clearInterval(reclaimer);
-      await reconciler.stop();
+      await settlesWithin(reconciler.stop(), STOP_REDIS_MS);
       session.processor.off('skip', onSkip);
+      session.processor.off('record', onMember);
       detach();
     }
     return summary;
@@ -118,7 +157,10 @@ export class ClusterWorker {
 
   /** Close the connections, once the session (whose history writes to Redis) is closed. */
   async close(): Promise<void> {
-    await Promise.all([this.#commands?.redis.quit().catch(() => {}), this.#reader?.redis.quit().catch(() => {})]);
+    const quit = async (connection: Connection | undefined) => {
+      if (connection && !(await settlesWithin(connection.redis.quit().catch(() => {}), STOP_REDIS_MS))) connection.redis.disconnect();
+    };
+    await Promise.all([quit(this.#commands), quit(this.#reader)]);
   }
 
   async #readLoop(session: Session, reader: StreamQueue, queue: StreamQueue, reconciler: Reconciler, capacity: number): Promise<void> {

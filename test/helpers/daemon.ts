@@ -4,7 +4,7 @@ export const TOKEN = 'test-token-0123456789abcdef';
 
 export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 
-/** The daemon's own apps: text/plain reports EICAR as malicious; application/x-slow takes a second; x-broken fails; x-env reports whether it sees the token. */
+/** The daemon's own apps: text/plain reports EICAR as malicious; application/x-slow takes a second; x-broken fails; x-env reports whether it sees the token or its file. */
 export const DAEMON_API = `example:
   report: echo '{"verdict":"clean"}'
 text:
@@ -19,11 +19,13 @@ application:
   x-broken:
     report: exit 3
   x-env:
-    report: printf '{"verdict":"clean","details":{"token":"%s"}}\\n' "\${BROAPT_DAEMON_TOKEN:-unset}"
+    report: printf '{"verdict":"clean","details":{"token":"%s","file":"%s"}}\\n' "\${BROAPT_DAEMON_TOKEN:-unset}" "\${BROAPT_DAEMON_TOKEN_FILE:-unset}"
 `;
 
 export interface RunningDaemon {
   url: string;
+  /** The daemon's process id (the CLI's own, a wrapper having exec'd it). */
+  pid: number;
   stderr: () => string;
   /** SIGTERM, then the exit. */
   stop(): Promise<CliResult>;
@@ -32,8 +34,8 @@ export interface RunningDaemon {
 }
 
 /** `broapt daemon` on a free port of 127.0.0.1 over the workspace, with TOKEN unless `env` says otherwise. */
-export async function startDaemonCli(ws: Workspace, args: string[] = [], env: Record<string, string> = {}): Promise<RunningDaemon> {
-  const cli = startCli(['daemon', '--port', '0', '--jobs', '1', ...args], { ...ws.env, BROAPT_DAEMON_TOKEN: TOKEN, ...env });
+export async function startDaemonCli(ws: Workspace, args: string[] = [], env: Record<string, string> = {}, wrapper: string[] = []): Promise<RunningDaemon> {
+  const cli = startCli(['daemon', '--port', '0', '--jobs', '1', ...args], { ...ws.env, BROAPT_DAEMON_TOKEN: TOKEN, ...env }, undefined, wrapper);
   let exited = false;
   void cli.done.then(() => (exited = true));
   await waitFor(() => exited || cli.stdout().includes('listening on '), 20_000, 'the daemon to listen');
@@ -41,6 +43,7 @@ export async function startDaemonCli(ws: Workspace, args: string[] = [], env: Re
   const url = /listening on (\S+)/.exec(cli.stdout())![1]!;
   return {
     url,
+    pid: cli.child.pid!,
     stderr: cli.stderr,
     async stop() {
       if (!exited) cli.child.kill('SIGTERM');

@@ -84,8 +84,15 @@ export interface CliResult {
 }
 
 /** Start the real CLI in a child process (the Node running the tests is the project's Node 24). */
-export function startCli(args: string[], env: Record<string, string> = {}, cwd = REPO): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string; stderr: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = REPO,
+  /** A command that execs the CLI with its arguments (`prlimit --nofile=…`), so the child is still the CLI. */
+  wrapper: string[] = [],
+): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string; stderr: () => string } {
+  const [command, ...rest] = [...wrapper, process.execPath, BIN, ...args] as [string, ...string[]];
+  const child = spawn(command, rest, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseEnv } from 'node:util';
-import { isLoopback } from '../../daemon/auth.ts';
+import { isLoopback, tokenFrom } from '../../daemon/auth.ts';
 import { startDaemon } from '../../daemon/server.ts';
 import { UsageError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
@@ -28,21 +28,34 @@ DELETE /api/v1.0/delete/<id>. Every route but /, its assets and /healthz needs
 as /#token=<token> (kept in the tab, never sent in a URL).
 
 Options:
-  -e, --env FILE          dotenv file; its variables win over the environment
+  -e, --env FILE          dotenv file; its variables win over the environment.
+                          Without it, /etc/sysconfig/broaptd (the reference's)
+                          is read when it exists, the environment winning
   -t, --host HOST         BROAPT_SERVER_HOST  address to listen on       [127.0.0.1]
   -p, --port PORT         BROAPT_SERVER_PORT  port (0: any free one)     [5000]
       --insecure-loopback                     run without a token; only on a loopback host
       --max-body BYTES    BROAPT_DAEMON_MAX_BODY  largest request body   [65536]
       --client-limit N    BROAPT_DAEMON_CLIENT_LIMIT  requests at once per client [8]
-  -c, --docker-compose FILE                   accepted for the reference; not used
+      --connection-limit N  BROAPT_DAEMON_CONNECTION_LIMIT  connections one
+                          address may hold, checked before authentication [32]
+      --header-timeout SECONDS  BROAPT_DAEMON_HEADER_TIMEOUT  time a connection
+                          has to send its request's headers [10]
+  -f, --docker-compose FILE                   the reference's (broaptd); accepted, not used
+  -s, --sleep-interval SECONDS                the reference's name of --interval
   -v, --version                               print the version
-  BROAPT_DAEMON_TOKEN     the bearer token, at least 16 characters; required
-                          unless --insecure-loopback. Read from the environment or
-                          the --env file only (a flag would show in ps), and
-                          hidden from the apps' commands.
+  BROAPT_DAEMON_TOKEN_FILE  a file holding the bearer token (at least 16
+                          characters) on its first line: the way to give it, as
+                          /proc/<pid>/environ shows what the environment held.
+  BROAPT_DAEMON_TOKEN     the token itself, in the environment or the --env file
+                          (never a flag: it would show in ps). One of the two is
+                          required unless --insecure-loopback; both are hidden
+                          from the apps' commands.
 
 Short flags as in the reference: -d --dump-path, -l --logs-path, -r --api-root,
 -a --api-logs, -i --interval, -m --max-retry.
+
+App sides reach the daemon at BROAPT_NAME_HOST:BROAPT_NAME_PORT, or the
+reference's SERVER_NAME_HOST:SERVER_NAME_PORT [localhost:5000].
 
 ${SETTING_HELP}
 
@@ -54,7 +67,8 @@ Prints "listening on http://HOST:PORT" on stdout once it takes requests.
 SIGUSR1, SIGTERM or SIGINT: stop taking scans, let running ones answer, exit 0.
 
 Examples:
-  BROAPT_DAEMON_TOKEN=$(openssl rand -hex 24) broapt daemon -d /srv/zeek/extract_files -r /etc/broapt
+  (umask 077; openssl rand -hex 24 > /etc/broapt/daemon.token)
+  BROAPT_DAEMON_TOKEN_FILE=/etc/broapt/daemon.token broapt daemon -d /srv/zeek/extract_files -r /etc/broapt
   broapt daemon --env /etc/broapt/daemon.env --host 0.0.0.0
 `;
 
@@ -64,11 +78,14 @@ const OPTIONS = {
   env: { type: 'string', short: 'e' },
   host: { type: 'string', short: 't' },
   port: { type: 'string', short: 'p' },
-  'docker-compose': { type: 'string', short: 'c' },
+  'docker-compose': { type: 'string', short: 'f' },
+  'sleep-interval': { type: 'string', short: 's' },
   'insecure-loopback': { type: 'boolean' },
   version: { type: 'boolean', short: 'v' },
   'max-body': { type: 'string' },
   'client-limit': { type: 'string' },
+  'connection-limit': { type: 'string' },
+  'header-timeout': { type: 'string' },
   'dump-path': { type: 'string', short: 'd' },
   'logs-path': { type: 'string', short: 'l' },
   'api-root': { type: 'string', short: 'r' },
@@ -76,6 +93,9 @@ const OPTIONS = {
   interval: { type: 'string', short: 'i' },
   'max-retry': { type: 'string', short: 'm' },
 } as const;
+
+/** The reference broaptd's environment file, read when no --env is given. */
+const SYSCONFIG = '/etc/sysconfig/broaptd';
 
 /** Tokens shorter than this are guessable over a network. */
 const MIN_TOKEN = 16;
@@ -90,16 +110,24 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`broapt ${version()}\n`);
     return 0;
   }
+  // Set by whoever started the process, hence in /proc/<pid>/environ; a dotenv file's variables are not.
+  const inherited = Boolean(process.env.BROAPT_DAEMON_TOKEN?.trim());
   if (values.env !== undefined) Object.assign(process.env, readDotenv(values.env));
+  else if (existsSync(SYSCONFIG)) for (const [name, value] of Object.entries(readDotenv(SYSCONFIG))) process.env[name] ??= value;
+  values.interval ??= values['sleep-interval'];
   const env = process.env;
   const host = pick(values.host, '--host', env, ['BROAPT_SERVER_HOST'])?.value ?? '127.0.0.1';
   const port = number(pick(values.port, '--port', env, ['BROAPT_SERVER_PORT']), 5000, { integer: true, min: 0 });
   if (port > 65535) throw new UsageError(`port ${port} is not valid: give 0-65535 with --port or BROAPT_SERVER_PORT.`, 'E_SETTING');
   const maxBodyBytes = number(pick(values['max-body'], '--max-body', env, ['BROAPT_DAEMON_MAX_BODY']), 65_536, { integer: true, min: 256 });
   const clientLimit = number(pick(values['client-limit'], '--client-limit', env, ['BROAPT_DAEMON_CLIENT_LIMIT']), 8, { integer: true, min: 1 });
-  const token = env.BROAPT_DAEMON_TOKEN?.trim() || undefined;
-  // The apps analyse hostile files: their commands must not inherit the key to this daemon.
+  const connectionLimit = number(pick(values['connection-limit'], '--connection-limit', env, ['BROAPT_DAEMON_CONNECTION_LIMIT']), 32, { integer: true, min: 1 });
+  const headerTimeoutMs = number(pick(values['header-timeout'], '--header-timeout', env, ['BROAPT_DAEMON_HEADER_TIMEOUT']), 10, { integer: false, min: 0.1 }) * 1000;
+  const source = tokenFrom(env);
+  const { token } = source;
+  // The apps analyse hostile files: their commands must not inherit the key to this daemon, nor where it is kept.
   delete process.env.BROAPT_DAEMON_TOKEN;
+  delete process.env.BROAPT_DAEMON_TOKEN_FILE;
   checkAccess(token, host, values['insecure-loopback'] === true);
   const settings = settingsFrom(values);
   requireExisting([settings.dumpPath], 'folder');
@@ -107,7 +135,7 @@ export async function run(args: string[]): Promise<number> {
   if (values['docker-compose'] !== undefined) logger.warn('--docker-compose is the reference\'s; this daemon runs its apps itself and ignores it');
   const session = await openSession(settings, { logger });
   const cluster = resolveRedisSettings({ url: values.redis, prefix: values.prefix });
-  const daemon = await startDaemon(session, { host, port, token, maxBodyBytes, clientLimit, cluster }).catch(async (error: unknown) => {
+  const daemon = await startDaemon(session, { host, port, token, maxBodyBytes, clientLimit, connectionLimit, headerTimeoutMs, cluster }).catch(async (error: unknown) => {
     await session.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
@@ -116,6 +144,8 @@ export async function run(args: string[]): Promise<number> {
     throw error;
   });
   if (token === undefined) logger.warn({ url: daemon.url }, 'no token (--insecure-loopback): any local user can run scans');
+  if (inherited) logger.warn('BROAPT_DAEMON_TOKEN came in the environment: processes of this user (host-runner apps included) can read it in /proc/<pid>/environ; give BROAPT_DAEMON_TOKEN_FILE instead');
+  if (source.shared) logger.warn('BROAPT_DAEMON_TOKEN_FILE is readable by its group or others: chmod 600 it');
   logger.info({ url: daemon.url, dumpPath: settings.dumpPath, api: session.config.file }, 'daemon listening');
   process.stdout.write(`listening on ${daemon.url}\n`);
   await new Promise<void>((resolve) => {
@@ -156,7 +186,7 @@ function checkAccess(token: string | undefined, host: string, insecureLoopback: 
     return;
   }
   if (!insecureLoopback) {
-    throw new UsageError('set BROAPT_DAEMON_TOKEN (at least 16 characters, e.g. openssl rand -hex 24) in the environment or the --env file; to run without one on this machine only, pass --insecure-loopback.', 'E_TOKEN');
+    throw new UsageError('set BROAPT_DAEMON_TOKEN_FILE to a file holding a token (at least 16 characters, e.g. openssl rand -hex 24 > FILE), or BROAPT_DAEMON_TOKEN in the environment or the --env file; to run without one on this machine only, pass --insecure-loopback.', 'E_TOKEN');
   }
   if (!isLoopback(host)) {
     throw new UsageError(`--insecure-loopback only binds to a loopback address, and ${host} is not one: set BROAPT_DAEMON_TOKEN to listen there.`, 'E_TOKEN');

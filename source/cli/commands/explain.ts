@@ -1,4 +1,5 @@
 import { loadApiConfig } from '../../api/load.ts';
+import { sameMime } from '../../entry/mime-alias.ts';
 import { UsageError } from '../../errors.ts';
 import { listFiles } from '../../pipeline/listing.ts';
 import { lookup, type Lookup } from '../../pipeline/lookup.ts';
@@ -79,7 +80,8 @@ function toText(found: Lookup, apiFile: string): string {
     glob: `first glob in file order that matches ${entry.mime.name}`,
     default: `no key matches ${entry.mime.name}, so the example default`,
   }[match.reason];
-  const mimeNote = found.contentMime === entry.mime.name ? '(same as the name)' : `(the name says ${entry.mime.name})`;
+  const mimeNote =
+    found.contentMime === entry.mime.name ? '(same as the name)' : sameMime(found.contentMime, entry.mime.name) ? '(the same type)' : `(the name says ${entry.mime.name})`;
   const list = (commands: string[]) => (commands.length === 0 ? '      (none)' : commands.map((c) => `      ${c}`).join('\n'));
   return [
     printable(entry.path),

@@ -49,6 +49,9 @@ export async function run(args: string[]): Promise<number> {
   const options = { logLevel: values['log-level'], settleMs: settings.settleTime * 1000, exitOnFailures: false };
   const cluster = resolveRedisSettings({ url: values.redis, prefix: values.prefix, noCache: values['no-cache'] });
   if (cluster) {
+    // The worker's own connections ride out a Redis restart by retrying forever: a wrong URL, password or database must fail here, once.
+    const { connectOnce } = await import('../../redis/connection.ts');
+    (await connectOnce(cluster.url, cluster.prefix, 'broapt:check')).redis.disconnect();
     const { ClusterWorker } = await import('../../redis/worker.ts');
     const worker = new ClusterWorker(cluster);
     try {
