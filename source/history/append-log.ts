@@ -5,6 +5,32 @@ import path from 'node:path';
 /** Unsynced appends reach the disk within about this long even if nobody calls flush(). */
 const AUTO_FLUSH_MS = 1000;
 
+/** How far back dropTornTail reads at a time. */
+const TAIL_CHUNK = 1 << 16;
+
+/**
+ * A killed writer left half a line: cut it off. Closed off with a newline
+ * instead, it would load as a whole line next time, and a torn path is a prefix
+ * of the real one (`/dump/file1` of `/dump/file10`) that would hide a file of
+ * that name forever; its file is simply not recorded, so the next run takes it.
+ */
+async function dropTornTail(handle: FileHandle): Promise<void> {
+  const { size } = await handle.stat();
+  const buffer = Buffer.alloc(TAIL_CHUNK);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - TAIL_CHUNK);
+    const { bytesRead } = await handle.read(buffer, 0, end - start, start);
+    const newline = buffer.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (newline !== -1) {
+      end = start + newline + 1;
+      break;
+    }
+    end = start;
+  }
+  if (end < size) await handle.truncate(end);
+}
+
 /**
  * An append-only file of lines (dump.log, fail.log, processed.jsonl).
  *
@@ -29,14 +55,8 @@ export class AppendLog {
     await mkdir(path.dirname(file), { recursive: true });
     const handle = await open(file, 'a+');
     try {
-      const log = new AppendLog(handle);
-      const { size } = await handle.stat();
-      if (size > 0) {
-        const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
-        // A killed writer left half a line: end it so the next record starts on its own line.
-        if (buffer[0] !== 0x0a) log.#write('\n');
-      }
-      return log;
+      await dropTornTail(handle);
+      return new AppendLog(handle);
     } catch (error) {
       await handle.close();
       throw error;

@@ -71,7 +71,7 @@ function failedPath(line: string): string | undefined {
     const file = (record as { path?: unknown } | null)?.path;
     return typeof file === 'string' ? file : undefined;
   } catch {
-    // A line torn by a crash and closed off by AppendLog.open carries no usable record.
+    // A line that is not JSON (damaged by hand, say) carries no usable record.
     return undefined;
   }
 }
@@ -162,7 +162,7 @@ export class History implements FileHistory {
       if (file !== undefined && !done.has(file)) failed.add(file);
     });
     const loadMs = performance.now() - started;
-    // Read before opening for append: AppendLog.open closes off a torn line, which would then load as a whole one.
+    // Read before opening for append: AppendLog.open cuts off a torn line, which is then no longer counted.
     const dump = await AppendLog.open(dumpLog);
     const fail = await AppendLog.open(failLog).catch(async (error: unknown) => {
       await dump.close();
