@@ -87,11 +87,16 @@ export class Processor extends EventEmitter<ProcessorEvents> {
 
   /** Queue a file; false when it is already done, failed (without --retry-failed), queued or running. */
   submit(file: string): boolean {
-    if (!this.#accepting || this.#known.has(file) || this.#o.history.has(file)) return false;
+    if (!this.#accepting || this.#known.has(file) || this.recorded(file)) return false;
     this.#known.set(file, []);
     this.#queue.push(file);
     this.#pump();
     return true;
+  }
+
+  /** The history has the file: done, or failed and not to be retried. */
+  recorded(file: string): boolean {
+    return this.#o.history.has(file);
   }
 
   /**

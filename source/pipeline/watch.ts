@@ -57,7 +57,8 @@ export async function watchFolder(session: Session, dumpPath: string, options: P
   };
   const first = await sweep();
   for (const { path: file, reason } of first.listing.skipped) summary.skip(file, reason);
-  options.onListed?.(first.taken, first.listing.files.length - first.taken);
+  summary.alreadyProcessed = first.listing.files.filter((file) => processor.recorded(file)).length;
+  options.onListed?.(first.taken, summary.alreadyProcessed);
 
   let stopped = false;
   const intervalMs = session.settings.interval * 1000;
