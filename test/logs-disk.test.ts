@@ -1,0 +1,113 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bindReadOnly, fillDisk, mountTmpfs, unmount } from './helpers/mounts.ts';
+import { broaptName, problems, runCli, useWorkspace } from './helpers/workspace.ts';
+
+const ws = useWorkspace();
+
+/** Mounted by the test, unmounted after it, innermost first. */
+const mounted: string[] = [];
+afterEach(() => {
+  for (const dir of mounted.splice(0).reverse()) unmount(dir);
+});
+
+const API = `
+example:
+  report: "true"
+text:
+  plain:
+    report: "true"
+`;
+
+async function addFiles(count: number, mime = 'text/plain', ext = 'txt', offset = 0): Promise<void> {
+  for (let i = offset; i < offset + count; i++) await ws().addFile(broaptName(i, mime, ext));
+}
+
+/** Every line of a log broapt wrote parses: no write left half a record behind. */
+async function expectWholeJsonLines(name: 'processed.jsonl' | 'fail.log'): Promise<void> {
+  for (const line of await ws().readLines(name)) expect(() => JSON.parse(line) as unknown).not.toThrow();
+}
+
+describe('a logs disk that fills up during a scan', () => {
+  it('stops intake, fails no file, leaves the unrecorded files for the next run, says so and exits 2', async () => {
+    await ws().writeApi(API);
+    const total = 200;
+    await addFiles(total);
+    await fs.mkdir(ws().logs);
+    mountTmpfs(ws().logs, '2m');
+    mounted.push(ws().logs);
+    const filler = await fillDisk(ws().logs, 160 << 10);
+    const full = await runCli(['scan', '--jobs', '2'], ws().env);
+    const done = new Set(await ws().readLines('dump.log'));
+    const left = total - done.size;
+    expect(full.code).toBe(2);
+    expect(done.size).toBeGreaterThan(0);
+    expect(left).toBeGreaterThan(0);
+    expect(full.stderr).toMatch(new RegExp(`no space left.*${left} files? (were|was) not recorded and (are|is) left for the next run`, 'i'));
+    expect(full.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(await ws().readLines('fail.log')).toEqual([]);
+    await expectWholeJsonLines('processed.jsonl');
+
+    await fs.rm(filler);
+    const rerun = await runCli(['scan', '--jobs', '2'], ws().env);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toContain(`${left} done, 0 failed, ${done.size} skipped (${done.size} already processed)`);
+    expect(new Set(await ws().readLines('dump.log')).size).toBe(total);
+  });
+
+  it('is refused at start: exit 2 and one line that says where and what to do', async () => {
+    await ws().writeApi(API);
+    await addFiles(3);
+    await fs.mkdir(ws().logs);
+    mountTmpfs(ws().logs, '1m');
+    mounted.push(ws().logs);
+    await fillDisk(ws().logs);
+    const result = await runCli(['scan'], ws().env);
+    expect(result.code).toBe(2);
+    const lines = problems(result.stderr).split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(ws().logs);
+    expect(lines[0]).toMatch(/full.*--logs-path/);
+  });
+});
+
+describe('a read-only logs folder', () => {
+  it('is not a failure of the files: none goes to fail.log, and a plain rerun takes them', async () => {
+    await ws().writeApi(API);
+    await addFiles(10, 'image/png', 'png');
+    await addFiles(10, 'text/plain', 'txt', 10);
+    // Only the API logs of text/plain are read-only: the run finds out mid-way, at the first such file.
+    const readOnly = path.join(ws().logs, 'api', 'text', 'plain');
+    await fs.mkdir(readOnly, { recursive: true });
+    bindReadOnly(readOnly);
+    mounted.push(readOnly);
+    const first = await runCli(['scan', '--jobs', '1'], ws().env);
+    expect(first.code).toBe(2);
+    expect(first.stderr).toMatch(/read-only.*not recorded and (are|is) left for the next run/);
+    expect(await ws().readLines('fail.log')).toEqual([]);
+    const done = await ws().readLines('dump.log');
+    expect(done.length).toBeLessThan(20);
+
+    unmount(mounted.pop()!);
+    const rerun = await runCli(['scan'], ws().env);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toContain(`${20 - done.length} done, 0 failed`);
+    expect(new Set(await ws().readLines('dump.log')).size).toBe(20);
+  });
+
+  it('is refused at start when the API logs folder is read-only: exit 2, one line', async () => {
+    await ws().writeApi(API);
+    await addFiles(3);
+    const apiLogs = path.join(ws().dir, 'api-logs');
+    await fs.mkdir(apiLogs);
+    bindReadOnly(apiLogs);
+    mounted.push(apiLogs);
+    const result = await runCli(['scan'], { ...ws().env, BROAPT_API_LOGS: apiLogs });
+    expect(result.code).toBe(2);
+    const lines = problems(result.stderr).split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/read-only.*--api-logs/);
+    expect(await ws().readLines('fail.log')).toEqual([]);
+  });
+});
