@@ -31,7 +31,8 @@ export async function watchFolder(session: Session, dumpPath: string, options: P
 
   const isOwn = (p: string) => ownFolders.some((dir) => p === dir || p.startsWith(dir + path.sep));
   const watcher: FSWatcher = chokidarWatch(root, { ignoreInitial: true, followSymlinks: false, ignored: isOwn });
-  watcher.on('add', (file) => processor.submit(path.resolve(file)));
+  // A name that is not UTF-8 reaches us decoded with U+FFFD, naming no file: the folder's listing makes its alias.
+  watcher.on('add', (file) => (file.includes('\uFFFD') ? listNewFolder(path.dirname(file)) : processor.submit(path.resolve(file))));
   // Files written into a folder in the moment it appears can precede the folder's
   // own watch and raise no event; list a new folder now and once more after the
   // settle time, rather than leave them to the periodic rescan.
