@@ -5,6 +5,7 @@ import { remoteTarget } from '../daemon/client.ts';
 import type { Entry } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
 import type { AppendLog } from '../history/append-log.ts';
+import { GivenPaths } from '../history/given-paths.ts';
 import type { FileHistory } from '../history/history.ts';
 import { LogWriteError } from '../history/log-write-error.ts';
 import type { Logger } from '../log.ts';
@@ -85,6 +86,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   #logFailure: LogWriteError | undefined;
   /** Files that ended without a record since #logFailure: the next run takes them. */
   #unrecorded = 0;
+  /** The folders given through a symlink: a reference history holds their files by that spelling. */
+  readonly givenPaths = new GivenPaths();
 
   constructor(options: ProcessorOptions) {
     super();
@@ -104,7 +107,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
 
   /** The history has the file: done, or failed and not to be retried. */
   recorded(file: string): boolean {
-    return this.#o.history.has(file);
+    if (this.#o.history.has(file)) return true;
+    for (const given of this.givenPaths.of(file)) if (this.#o.history.has(given)) return true;
+    return false;
   }
 
   /**

@@ -34,6 +34,7 @@ export async function scanPaths(session: Session, paths: string[], options: Pass
   const { processor } = session;
   const { summary, detach } = followSummary(processor, options.onRecord);
   try {
+    for (const root of paths) await processor.givenPaths.add(root);
     const listing = await listFiles(paths, session.ownFolders);
     for (const { path: file, reason } of listing.skipped) summary.skip(file, reason);
     let taken = 0;

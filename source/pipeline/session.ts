@@ -61,7 +61,9 @@ export async function openSession(settings: Settings, options: { logger?: Logger
     const { history, installLock, resultCache } = options.backend?.({ config, history: local, logger }) ?? { history: local };
     const records = await AppendLog.open(path.join(settings.logsPath, 'processed.jsonl'));
     const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
-    return sessionOf({ settings, config, history, records, reportLogs, pool, runners, logger, installLock, resultCache, settleMs: options.settleMs ?? 0 });
+    const session = sessionOf({ settings, config, history, records, reportLogs, pool, runners, logger, installLock, resultCache, settleMs: options.settleMs ?? 0 });
+    await session.processor.givenPaths.add(settings.dumpPath);
+    return session;
   } catch (error) {
     await runners?.close();
     await pool.close();
