@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { BroaptError } from '../errors.ts';
 import { AppendLog } from './append-log.ts';
 import { decodePathLine, encodePathLine } from './path-line.ts';
+import { referenceFailedPath } from './reference-fail-line.ts';
 
 export interface HistoryStats {
   /** Paths processed. */
@@ -63,9 +64,11 @@ async function readLines(file: string, onLine: (line: string) => void): Promise<
  * fail.log is JSON Lines: one object per failure,
  * `{"time":"<ISO-8601>","path":"<file>","reason":"<why>", ...details}`.
  * A path listed there is not taken again on restart unless retryFailed; if it
- * later succeeds it goes to dump.log like any other.
+ * later succeeds it goes to dump.log like any other. Old reference lines, Python
+ * tuples, are read too.
  */
 function failedPath(line: string): string | undefined {
+  if (line.startsWith('(')) return referenceFailedPath(line);
   try {
     const record: unknown = JSON.parse(line);
     const file = (record as { path?: unknown } | null)?.path;
