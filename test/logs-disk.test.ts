@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bindReadOnly, fillDisk, mountTmpfs, unmount } from './helpers/mounts.ts';
-import { broaptName, problems, runCli, useWorkspace } from './helpers/workspace.ts';
+import { broaptName, problems, runCli, startCli, useWorkspace } from './helpers/workspace.ts';
 
 const ws = useWorkspace();
 
@@ -54,6 +54,19 @@ describe('a logs disk that fills up during a scan', () => {
     expect(rerun.code).toBe(0);
     expect(rerun.stdout).toContain(`${left} done, 0 failed, ${done.size} skipped (${done.size} already processed)`);
     expect(new Set(await ws().readLines('dump.log')).size).toBe(total);
+  });
+
+  it('ends watch too, which would otherwise run on and take nothing', async () => {
+    await ws().writeApi(API);
+    await addFiles(200);
+    await fs.mkdir(ws().logs);
+    mountTmpfs(ws().logs, '2m');
+    mounted.push(ws().logs);
+    await fillDisk(ws().logs, 160 << 10);
+    const watch = await startCli(['watch', '--jobs', '2'], ws().env).done;
+    expect(watch.code).toBe(2);
+    expect(watch.stderr).toMatch(/no space left.*left for the next run/i);
+    expect(await ws().readLines('fail.log')).toEqual([]);
   });
 
   it('is refused at start: exit 2 and one line that says where and what to do', async () => {
