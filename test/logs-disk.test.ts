@@ -24,6 +24,14 @@ async function addFiles(count: number, mime = 'text/plain', ext = 'txt', offset 
   for (let i = offset; i < offset + count; i++) await ws().addFile(broaptName(i, mime, ext));
 }
 
+/** The logs folder on a tmpfs of `size` with about `free` bytes left; returns the filler file, whose removal frees the rest. */
+async function logsOnSmallDisk(size: string, free: number): Promise<string> {
+  await fs.mkdir(ws().logs);
+  mountTmpfs(ws().logs, size);
+  mounted.push(ws().logs);
+  return fillDisk(ws().logs, free);
+}
+
 /** Every line of a log broapt wrote parses: no write left half a record behind. */
 async function expectWholeJsonLines(name: 'processed.jsonl' | 'fail.log'): Promise<void> {
   for (const line of await ws().readLines(name)) expect(() => JSON.parse(line) as unknown).not.toThrow();
@@ -34,10 +42,7 @@ describe('a logs disk that fills up during a scan', () => {
     await ws().writeApi(API);
     const total = 200;
     await addFiles(total);
-    await fs.mkdir(ws().logs);
-    mountTmpfs(ws().logs, '2m');
-    mounted.push(ws().logs);
-    const filler = await fillDisk(ws().logs, 160 << 10);
+    const filler = await logsOnSmallDisk('2m', 160 << 10);
     const full = await runCli(['scan', '--jobs', '2'], ws().env);
     const done = new Set(await ws().readLines('dump.log'));
     const left = total - done.size;
@@ -59,10 +64,7 @@ describe('a logs disk that fills up during a scan', () => {
   it('ends watch too, which would otherwise run on and take nothing', async () => {
     await ws().writeApi(API);
     await addFiles(200);
-    await fs.mkdir(ws().logs);
-    mountTmpfs(ws().logs, '2m');
-    mounted.push(ws().logs);
-    await fillDisk(ws().logs, 160 << 10);
+    await logsOnSmallDisk('2m', 160 << 10);
     const watch = await startCli(['watch', '--jobs', '2'], ws().env).done;
     expect(watch.code).toBe(2);
     expect(watch.stderr).toMatch(/no space left.*left for the next run/i);
@@ -72,10 +74,7 @@ describe('a logs disk that fills up during a scan', () => {
   it('is refused at start: exit 2 and one line that says where and what to do', async () => {
     await ws().writeApi(API);
     await addFiles(3);
-    await fs.mkdir(ws().logs);
-    mountTmpfs(ws().logs, '1m');
-    mounted.push(ws().logs);
-    await fillDisk(ws().logs);
+    await logsOnSmallDisk('1m', 0);
     const result = await runCli(['scan'], ws().env);
     expect(result.code).toBe(2);
     const lines = problems(result.stderr).split('\n');
