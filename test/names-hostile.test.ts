@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, useWorkspace } from './helpers/workspace.ts';
+import { runCli, startCli, useWorkspace, waitFor } from './helpers/workspace.ts';
 
 const ws = useWorkspace();
 
@@ -29,6 +29,20 @@ describe('file names the file system takes but a log name or a string cannot car
     const rerun = await runCli(['scan'], ws().env);
     expect(rerun.stdout).toMatch(/: 0 done, 0 failed, 1 skipped \(1 already processed\)\n/);
     expect(rerun.stderr).not.toContain('missing');
+  });
+
+  it('watch takes such a file when it appears, without reporting it missing', async () => {
+    await ws().writeApi(API);
+    // No periodic rescan within the test: the file event alone must lead to the file.
+    const run = startCli(['watch', '--settle-time', '0.1'], { ...ws().env, BROAPT_INTERVAL: '600', BROAPT_LOG_LEVEL: 'info' });
+    await waitFor(() => run.stderr().includes('watching'), 20_000, 'the watch to start');
+    await fs.writeFile(Buffer.concat([Buffer.from(`${ws().dump}/late-`), Buffer.from([0xc3, 0x28]), Buffer.from('.txt')]), 'hello');
+    await waitFor(async () => (await ws().readLines('dump.log')).length === 1, 20_000, 'the file');
+    run.child.kill('SIGTERM');
+    const result = await run.done;
+    expect(result.code).toBe(0);
+    expect(await ws().readLines('dump.log')).toEqual([path.join(ws().dump, 'late-%C3(.txt')]);
+    expect(result.stderr).not.toContain('missing');
   });
 
   it('analyses a 255-byte BroAPT name whose fuid is too long for an API log name', async () => {
