@@ -87,8 +87,11 @@ describe('the reference logs', () => {
     await fs.mkdir(folder);
     await fs.copyFile(path.join(fixtures, 'pcaps/zeek-btest-traces/http/get.pcap'), path.join(folder, 'get.pcap'));
     const cli = startCli(['watch-pcaps', '--engine', 'tshark', '--settle-time', '0.1'], { ...ws().env, BROAPT_PCAP_PATH: folder });
-    await waitFor(async () => (await ws().readLines('processed_pcaps.log' as 'dump.log')).length === 1, 20_000, 'the capture in BROAPT_PCAP_PATH');
-    cli.child.kill('SIGTERM');
+    try {
+      await waitFor(async () => (await ws().readLines('processed_pcaps.log' as 'dump.log')).length === 1, 20_000, 'the capture in BROAPT_PCAP_PATH');
+    } finally {
+      cli.child.kill('SIGTERM');
+    }
     expect((await cli.done).code).toBe(0);
   });
 

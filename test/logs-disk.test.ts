@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +10,12 @@ const ws = useWorkspace();
 
 /** Mounted by the test, unmounted after it, innermost first. */
 const mounted: string[] = [];
-afterEach(() => {
+/** Processes the test started: one left running (the test failed first) would keep its mount busy. */
+const started: ChildProcess[] = [];
+afterEach(async () => {
+  for (const child of started.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')) await once(child, 'close');
+  }
   for (const dir of mounted.splice(0).reverse()) unmount(dir);
 });
 
@@ -40,9 +47,9 @@ async function expectWholeJsonLines(name: 'processed.jsonl' | 'fail.log'): Promi
 describe('a logs disk that fills up during a scan', () => {
   it('stops intake, fails no file, leaves the unrecorded files for the next run, says so and exits 2', async () => {
     await ws().writeApi(API);
-    const total = 200;
+    const total = 100;
     await addFiles(total);
-    const filler = await logsOnSmallDisk('2m', 160 << 10);
+    const filler = await logsOnSmallDisk('2m', 100 << 10);
     const full = await runCli(['scan', '--jobs', '2'], ws().env);
     const done = new Set(await ws().readLines('dump.log'));
     const left = total - done.size;
@@ -63,9 +70,11 @@ describe('a logs disk that fills up during a scan', () => {
 
   it('ends watch too, which would otherwise run on and take nothing', async () => {
     await ws().writeApi(API);
-    await addFiles(200);
-    await logsOnSmallDisk('2m', 160 << 10);
-    const watch = await startCli(['watch', '--jobs', '2'], ws().env).done;
+    await addFiles(100);
+    await logsOnSmallDisk('2m', 100 << 10);
+    const run = startCli(['watch', '--jobs', '2'], ws().env);
+    started.push(run.child);
+    const watch = await run.done;
     expect(watch.code).toBe(2);
     expect(watch.stderr).toMatch(/no space left.*left for the next run/i);
     expect(await ws().readLines('fail.log')).toEqual([]);

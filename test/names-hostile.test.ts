@@ -35,10 +35,13 @@ describe('file names the file system takes but a log name or a string cannot car
     await ws().writeApi(API);
     // No periodic rescan within the test: the file event alone must lead to the file.
     const run = startCli(['watch', '--settle-time', '0.1'], { ...ws().env, BROAPT_INTERVAL: '600', BROAPT_LOG_LEVEL: 'info' });
-    await waitFor(() => run.stderr().includes('watching'), 20_000, 'the watch to start');
-    await fs.writeFile(Buffer.concat([Buffer.from(`${ws().dump}/late-`), Buffer.from([0xc3, 0x28]), Buffer.from('.txt')]), 'hello');
-    await waitFor(async () => (await ws().readLines('dump.log')).length === 1, 20_000, 'the file');
-    run.child.kill('SIGTERM');
+    try {
+      await waitFor(() => run.stderr().includes('watching'), 20_000, 'the watch to start');
+      await fs.writeFile(Buffer.concat([Buffer.from(`${ws().dump}/late-`), Buffer.from([0xc3, 0x28]), Buffer.from('.txt')]), 'hello');
+      await waitFor(async () => (await ws().readLines('dump.log')).length === 1, 20_000, 'the file');
+    } finally {
+      run.child.kill('SIGTERM');
+    }
     const result = await run.done;
     expect(result.code).toBe(0);
     expect(await ws().readLines('dump.log')).toEqual([path.join(ws().dump, 'late-%C3(.txt')]);
