@@ -8,7 +8,7 @@ import type { CommandResult } from '../runner/result.ts';
  * runner only knows that the shell could not write it, so the reason
  * (read-only, disk full) the error should give is found out here.
  */
-export function unwritableLog(commands: readonly CommandResult[]): void {
+export function assertLogsWritten(commands: readonly CommandResult[]): void {
   const failed = commands.find((command) => command.logUnwritable);
   if (failed === undefined) return;
   throw new LogWriteError(failed.log, reasonOf(failed));

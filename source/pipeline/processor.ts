@@ -22,9 +22,9 @@ import type { ReportLogs } from '../report/logs.ts';
 import type { CommandResult } from '../runner/result.ts';
 import type { Settings } from '../settings.ts';
 import { inspect, type SkipReason } from './listing.ts';
+import { assertLogsWritten } from './log-failure.ts';
 import type { FileRecord } from './record.ts';
 import type { ResultCache } from './result-cache.ts';
-import { unwritableLog } from './log-failure.ts';
 import { whenSettled } from './settle.ts';
 
 export interface ProcessorOptions {
@@ -289,7 +289,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       backoffCapMs: settings.interval * 1000,
     };
     const install: Prepared = remote ? { commands: [] } : await this.#runners.prepare(app, entry, context, this.#gate);
-    unwritableLog(install.commands);
+    assertLogsWritten(install.commands);
     if (install.reason !== undefined) return failed(install.reason, install.commands);
     // A stop came while this file waited for its install: its scripts have not started, so give it back.
     if (!this.#accepting) return undefined;
@@ -314,7 +314,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     const outcome = await this.#o.pool.run(task);
     if (outcome.cancelled) return undefined;
     const commands = [...install.commands, ...outcome.commands];
-    unwritableLog(outcome.commands);
+    assertLogsWritten(outcome.commands);
     if (outcome.reason !== undefined) return failed(outcome.reason, commands);
     const { sha256, realMime, ...merged } = mergeReports(outcome.reports);
     // Names other than BroAPT's were sniffed to make the entry: their MIME is the real one.
