@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { scan, startDaemonCli } from './helpers/daemon.ts';
 import { bindReadOnly, fillDisk, mountTmpfs, unmount } from './helpers/mounts.ts';
 import { broaptName, problems, runCli, startCli, useWorkspace } from './helpers/workspace.ts';
 
@@ -77,6 +78,29 @@ describe('a logs disk that fills up during a scan', () => {
     const watch = await run.done;
     expect(watch.code).toBe(2);
     expect(watch.stderr).toMatch(/no space left.*left for the next run/i);
+    expect(await ws().readLines('fail.log')).toEqual([]);
+  });
+
+  it('ends the daemon too, which would otherwise answer every scan with nothing', async () => {
+    await ws().writeApi(API);
+    await addFiles(100);
+    await logsOnSmallDisk('2m', 100 << 10);
+    const daemon = await startDaemonCli(ws());
+    let refused = false;
+    try {
+      for (let i = 0; i < 100 && !refused; i++) {
+        // Refused connections once the daemon has stopped taking scans: the end this test waits for.
+        const answer = await scan(daemon, { name: broaptName(i, 'text/plain', 'txt'), mime: 'text/plain' }).catch(() => undefined);
+        refused = answer === undefined;
+        await answer?.arrayBuffer();
+      }
+    } finally {
+      // It exits by itself once it stopped; a daemon that never stops is ended here, and fails the test.
+      if (!refused) await daemon.stop();
+    }
+    const ended = await daemon.done;
+    expect(ended.code).toBe(2);
+    expect(ended.stderr).toMatch(/no space left.*left for the next run/i);
     expect(await ws().readLines('fail.log')).toEqual([]);
   });
 

@@ -25,6 +25,8 @@ application:
 export interface RunningDaemon {
   url: string;
   stderr: () => string;
+  /** The exit, when the daemon ends by itself. */
+  done: Promise<CliResult>;
   /** SIGTERM, then the exit. */
   stop(): Promise<CliResult>;
   /** An authorised request (unless told otherwise) to a path of the daemon. */
@@ -42,6 +44,7 @@ export async function startDaemonCli(ws: Workspace, args: string[] = [], env: Re
   return {
     url,
     stderr: cli.stderr,
+    done: cli.done,
     async stop() {
       if (!exited) cli.child.kill('SIGTERM');
       return cli.done;
