@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MAX_TIMEOUT_MS, toSeconds } from './api/duration.ts';
 import { UsageError } from './errors.ts';
 import { DEFAULT_ARCHIVE_BUDGET, type ArchiveBudget } from './report/budget.ts';
 import { RUNNER_KINDS, type RunnerKind } from './runner/plan.ts';
@@ -66,6 +67,19 @@ export function number(source: Source | undefined, fallback: number, opts: { int
   return value;
 }
 
+/** Seconds from a number or a duration (`90s`, `5m`), as api.yml's `timeout` takes them. */
+export function duration(source: Source | undefined, fallback: number): number {
+  if (!source) return fallback;
+  const seconds = toSeconds(source.value);
+  if (!(seconds > 0 && seconds * 1000 <= MAX_TIMEOUT_MS)) {
+    throw new UsageError(
+      `${source.origin}=${JSON.stringify(source.value)} is not valid: give seconds above 0 and at most ${MAX_TIMEOUT_MS / 1000}, as a number or a duration like "90s", "5m", "1h", "500ms".`,
+      'E_SETTING',
+    );
+  }
+  return seconds;
+}
+
 /** The reference read BROAPT_JSON_MODE with Python's truthiness of common spellings. */
 export function boolean(source: Source | undefined, fallback: boolean): boolean {
   if (!source) return fallback;
@@ -88,7 +102,7 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     jobs: number(pick(flags.jobs, '--jobs', env, ['BROAPT_APP_CPU', 'BROAPT_SCAN_CPU']), os.availableParallelism(), { integer: true, min: 1 }),
     interval: number(pick(flags.interval, '--interval', env, ['BROAPT_INTERVAL', 'BROAPT_APP_INTERVAL']), 10, { integer: false, min: 0 }),
     maxRetry: number(pick(flags.maxRetry, '--max-retry', env, ['BROAPT_MAX_RETRY']), 3, { integer: true, min: 1 }),
-    timeout: number(pick(flags.timeout, '--timeout', env, ['BROAPT_TIMEOUT']), 300, { integer: false, min: 0.001 }),
+    timeout: duration(pick(flags.timeout, '--timeout', env, ['BROAPT_TIMEOUT']), 300),
     retryFailed: flags.retryFailed === true,
     settleTime: number(pick(flags.settleTime, '--settle-time', env, ['BROAPT_SETTLE_TIME']), 0.5, { integer: false, min: 0 }),
     runner: runnerKind(pick(flags.runner, '--runner', env, ['BROAPT_RUNNER'])),

@@ -91,13 +91,13 @@ describe('AppendLog', () => {
     expect(() => log.append('late')).toThrow(/after close/);
   });
 
-  it('ends a torn last line before appending', async () => {
+  it('drops a torn last line before appending', async () => {
     const file = path.join(dir, 'x.log');
     await writeFile(file, 'whole\ntor');
     const log = await AppendLog.open(file);
     log.append('next');
     await log.close();
-    expect(await readFile(file, 'utf8')).toBe('whole\ntor\nnext\n');
+    expect(await readFile(file, 'utf8')).toBe('whole\nnext\n');
   });
 });
 
@@ -130,7 +130,7 @@ describe('History', () => {
     });
   });
 
-  it('skips a torn last line and starts the next record on a new line', async () => {
+  it('skips a torn last line and repairs the log, so the next record starts on a new line', async () => {
     await writeFile(dumpLog(), '/dump/a\n/dump/b\n/dump/c-torn');
     await withHistory({ retryFailed: false }, (history) => {
       expect(history.size).toBe(2);
@@ -138,7 +138,18 @@ describe('History', () => {
       expect(history.stats.tornLines).toBe(1);
       history.markDone('/dump/d');
     });
-    expect(await readFile(dumpLog(), 'utf8')).toBe('/dump/a\n/dump/b\n/dump/c-torn\n/dump/d\n');
+    expect(await readFile(dumpLog(), 'utf8')).toBe('/dump/a\n/dump/b\n/dump/d\n');
+  });
+
+  it('never lets a torn line, a prefix of the path being written, hide a file of that name later', async () => {
+    // A writer killed while writing /dump/file10 left "/dump/file1"; a run that records nothing must not seal it.
+    await writeFile(dumpLog(), '/dump/a\n/dump/file1');
+    await withHistory({ retryFailed: false }, () => {});
+    await withHistory({ retryFailed: false }, (history) => {
+      expect(history.has('/dump/file1')).toBe(false);
+      expect(history.stats.tornLines).toBe(0);
+    });
+    expect(await readFile(dumpLog(), 'utf8')).toBe('/dump/a\n');
   });
 
   it('round-trips awkward paths through dump.log', async () => {

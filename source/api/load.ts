@@ -5,6 +5,7 @@ import { MEDIA_TYPES } from '../entry/entry.ts';
 import { ConfigError, type SourcePosition } from '../errors.ts';
 import { RUNNER_KINDS, type Limits, type Mount, type RunnerKind } from '../runner/plan.ts';
 import type { ApiConfig, App, ContainerOptions } from './app.ts';
+import { MAX_TIMEOUT_MS, toSeconds } from './duration.ts';
 import { expandVars } from './expand.ts';
 import { globRegExp, isGlobPattern } from './match.ts';
 
@@ -27,10 +28,6 @@ const MOUNT = /^([^:]+)(?::(\/[^:]*))?(?::(ro|rw))?$/;
 /** RFC 2045 token characters, plus the glob syntax `?`, `[`, `]` and `\`. */
 const SUBTYPE = /^[A-Za-z0-9!#$%&'*+.^_`{|}~?[\]\\-]+$/;
 const EXTENSION_MEDIA = /^x-[a-z0-9!#$&^_.+-]+$/;
-const DURATION = /^(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?$/i;
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-// setTimeout fires at once for delays beyond a signed 32-bit count of milliseconds.
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** Read `<apiRoot>/api.yml`, or `apiRoot` itself when it names a .yml/.yaml file. */
 export async function loadApiConfig(apiRoot: string, options: LoadOptions): Promise<ApiConfig> {
@@ -588,13 +585,6 @@ function kind(node: Node | null): string {
   const type = node.value;
   const noun = typeof type === 'string' ? 'a string' : typeof type === 'boolean' ? 'a boolean' : typeof type === 'number' ? 'a number' : 'a scalar';
   return `${noun} (${JSON.stringify(written(node))})`;
-}
-
-function toSeconds(value: unknown): number {
-  if (typeof value === 'number') return value;
-  const match = typeof value === 'string' ? DURATION.exec(value.trim()) : null;
-  if (!match) return NaN;
-  return Number(match[1]) * (UNIT_SECONDS[(match[2] ?? 's').toLowerCase()] ?? NaN);
 }
 
 /** " Did you mean `x`?" for the closest candidate within a typo's distance, else "". */

@@ -32,7 +32,8 @@ export const SETTING_HELP = `Settings (flags win over the BROAPT_* variables, wh
   --interval SEC      BROAPT_INTERVAL, BROAPT_APP_INTERVAL
                                            cap of the retry back-off; watch's rescan period [10]
   --max-retry N       BROAPT_MAX_RETRY     attempts per command                 [3]
-  --timeout SEC       BROAPT_TIMEOUT       per-command timeout when api.yml sets none [300]
+  --timeout SEC       BROAPT_TIMEOUT       per-command timeout when api.yml sets none,
+                                           seconds or a duration like 90s, 5m   [300]
   --retry-failed                           take files listed in fail.log again
   --runner KIND       BROAPT_RUNNER        host|sandbox|container, for apps whose api.yml
                                            sets no \`runner\`                    [host]

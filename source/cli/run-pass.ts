@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { logsFailedError } from '../history/log-write-error.ts';
 import type { Logger } from '../log.ts';
 import type { PassOptions } from '../pipeline/scan.ts';
 import type { BackendFactory, Session } from '../pipeline/session.ts';
@@ -64,6 +65,9 @@ export async function runPass(
   let summary: Summary;
   const adopt = (count: number) => progress.addToTotal(count);
   session.processor.on('adopt', adopt);
+  // Logs that cannot be written end the pass as a stop does: what is running finishes, nothing new starts.
+  const logsFailed = () => resolveStop('SIGTERM');
+  session.processor.on('logsFailed', logsFailed);
   try {
     summary = await pass({
       session,
@@ -79,10 +83,16 @@ export async function runPass(
     });
   } finally {
     session.processor.off('adopt', adopt);
+    session.processor.off('logsFailed', logsFailed);
     progress.end();
     removeSignals();
-    await session.close();
+    // After a failed log write, closing the logs fails the same way: the first failure is the one to report.
+    await session.close().catch((error: unknown) => {
+      if (session.processor.logFailure === undefined) throw error;
+    });
   }
   process.stdout.write(`${summary.format()}\n`);
+  const logFailure = session.processor.logFailure;
+  if (logFailure !== undefined) throw logsFailedError(logFailure, session.processor.unrecorded);
   return summary.failed === 0 || options.exitOnFailures === false ? 0 : 1;
 }

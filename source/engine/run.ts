@@ -81,7 +81,14 @@ export class PcapQueue {
 
   static async open(session: Session, engine: Engine, options: PcapRunOptions): Promise<PcapQueue> {
     const logFile = path.join(session.settings.logsPath, 'processed_pcaps.log');
-    const done = new Set((await readFile(logFile, 'utf8').catch(() => '')).split('\n').map(decodePathLine).filter((line) => line !== undefined));
+    const done = new Set<string>();
+    // file.log is the reference's list of processed captures, one path per line: a deployment that moves over skips them too.
+    for (const list of [logFile, path.join(session.settings.logsPath, 'file.log')]) {
+      for (const line of (await readFile(list, 'utf8').catch(() => '')).split('\n')) {
+        const pcap = decodePathLine(line);
+        if (pcap !== undefined) done.add(pcap);
+      }
+    }
     return new PcapQueue(session, engine, options, done, await AppendLog.open(logFile));
   }
 

@@ -1,9 +1,37 @@
 import fs from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { LogWriteError } from './log-write-error.ts';
 
 /** Unsynced appends reach the disk within about this long even if nobody calls flush(). */
 const AUTO_FLUSH_MS = 1000;
+
+/** How far back dropTornTail reads at a time. */
+const TAIL_CHUNK = 1 << 16;
+
+/**
+ * A killed writer left half a line: cut it off. Closed off with a newline
+ * instead, it would load as a whole line next time, and a torn path is a prefix
+ * of the real one (`/dump/file1` of `/dump/file10`) that would hide a file of
+ * that name forever; its file is simply not recorded, so the next run takes it.
+ */
+async function dropTornTail(handle: FileHandle): Promise<number> {
+  const { size } = await handle.stat();
+  const buffer = Buffer.alloc(TAIL_CHUNK);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - TAIL_CHUNK);
+    const { bytesRead } = await handle.read(buffer, 0, end - start, start);
+    const newline = buffer.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (newline !== -1) {
+      end = start + newline + 1;
+      break;
+    }
+    end = start;
+  }
+  if (end < size) await handle.truncate(end);
+  return end;
+}
 
 /**
  * An append-only file of lines (dump.log, fail.log, processed.jsonl).
@@ -13,7 +41,12 @@ const AUTO_FLUSH_MS = 1000;
  * lines from interleaving. flush() adds durability against power loss.
  */
 export class AppendLog {
+  readonly #file: string;
   readonly #handle: FileHandle;
+  /** Bytes of whole lines in the file: a failed write is cut back to it, so the log never holds half a line. */
+  #size: number;
+  /** The first failed write: later lines would follow a gap, so none is written after it. */
+  #broken: LogWriteError | undefined;
   #dirty = false;
   #timer: NodeJS.Timeout | undefined;
   #lastSync: Promise<void> = Promise.resolve();
@@ -21,22 +54,17 @@ export class AppendLog {
   #syncFailure: unknown;
   #closing: Promise<void> | undefined;
 
-  private constructor(handle: FileHandle) {
+  private constructor(file: string, handle: FileHandle, size: number) {
+    this.#file = file;
     this.#handle = handle;
+    this.#size = size;
   }
 
   static async open(file: string): Promise<AppendLog> {
     await mkdir(path.dirname(file), { recursive: true });
     const handle = await open(file, 'a+');
     try {
-      const log = new AppendLog(handle);
-      const { size } = await handle.stat();
-      if (size > 0) {
-        const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
-        // A killed writer left half a line: end it so the next record starts on its own line.
-        if (buffer[0] !== 0x0a) log.#write('\n');
-      }
-      return log;
+      return new AppendLog(file, handle, await dropTornTail(handle));
     } catch (error) {
       await handle.close();
       throw error;
@@ -54,7 +82,7 @@ export class AppendLog {
     if (this.#dirty) {
       this.#dirty = false;
       this.#lastSync = this.#handle.datasync().catch((error: unknown) => {
-        this.#syncFailure ??= error;
+        this.#syncFailure ??= new LogWriteError(this.#file, error);
       });
     }
     // A sync already under way may have started after the caller's appends were written; wait for it too.
@@ -70,9 +98,22 @@ export class AppendLog {
   #write(text: string): void {
     // After close the descriptor number may already belong to another file.
     if (this.#closing) throw new Error('AppendLog: written after close()');
+    if (this.#broken) throw this.#broken;
     const bytes = Buffer.from(text);
-    // One write in practice; the loop only resumes a short write (disk nearly full).
-    for (let done = 0; done < bytes.length; ) done += fs.writeSync(this.#handle.fd, bytes, done);
+    try {
+      // One write in practice; the loop only resumes a short write (disk nearly full).
+      for (let done = 0; done < bytes.length; ) done += fs.writeSync(this.#handle.fd, bytes, done);
+    } catch (error) {
+      this.#broken = new LogWriteError(this.#file, error);
+      // One writer per logs folder (each cluster worker has its own), so the bytes past #size are this write's.
+      try {
+        fs.ftruncateSync(this.#handle.fd, this.#size);
+      } catch {
+        // Left torn: the next open cuts the torn line off.
+      }
+      throw this.#broken;
+    }
+    this.#size += bytes.length;
     this.#dirty = true;
     // A failed background sync sticks in #syncFailure and is thrown by the next flush() or close().
     this.#timer ??= setTimeout(() => void this.flush().catch(() => {}), AUTO_FLUSH_MS).unref();

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { BroaptError } from '../errors.ts';
 import { AppendLog } from './append-log.ts';
 import { decodePathLine, encodePathLine } from './path-line.ts';
+import { referenceFailedPath } from './reference-fail-line.ts';
 
 export interface HistoryStats {
   /** Paths processed. */
@@ -63,15 +64,17 @@ async function readLines(file: string, onLine: (line: string) => void): Promise<
  * fail.log is JSON Lines: one object per failure,
  * `{"time":"<ISO-8601>","path":"<file>","reason":"<why>", ...details}`.
  * A path listed there is not taken again on restart unless retryFailed; if it
- * later succeeds it goes to dump.log like any other.
+ * later succeeds it goes to dump.log like any other. Old reference lines, Python
+ * tuples, are read too.
  */
 function failedPath(line: string): string | undefined {
+  if (line.startsWith('(')) return referenceFailedPath(line);
   try {
     const record: unknown = JSON.parse(line);
     const file = (record as { path?: unknown } | null)?.path;
     return typeof file === 'string' ? file : undefined;
   } catch {
-    // A line torn by a crash and closed off by AppendLog.open carries no usable record.
+    // A line that is not JSON (damaged by hand, say) carries no usable record.
     return undefined;
   }
 }
@@ -171,7 +174,7 @@ export class History implements FileHistory {
     const started = performance.now();
     const { dumpLog, failLog, done, failed, dumpTorn, failTorn } = await readHistory(logsPath);
     const loadMs = performance.now() - started;
-    // Read before opening for append: AppendLog.open closes off a torn line, which would then load as a whole one.
+    // Read before opening for append: AppendLog.open cuts off a torn line, which is then no longer counted.
     const dump = await AppendLog.open(dumpLog);
     const fail = await AppendLog.open(failLog).catch(async (error: unknown) => {
       await dump.close();

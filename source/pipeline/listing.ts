@@ -1,9 +1,11 @@
 import { lstatSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
+import { utf8Alias } from './utf8-alias.ts';
 
 /** Why a path is not taken. */
-export type SkipReason = 'symlink' | 'not a regular file' | 'missing';
+export type SkipReason = 'symlink' | 'not a regular file' | 'missing' | 'name not UTF-8, and no alias could be made';
 
 export interface Listing {
   files: string[];
@@ -41,13 +43,20 @@ export async function listFiles(roots: string[], exclude: string[] = []): Promis
   const walk = async (dir: string): Promise<void> => {
     let dirents;
     try {
-      dirents = await fs.readdir(dir, { withFileTypes: true });
+      // Raw names: a name that is not UTF-8 would decode to another one (U+FFFD), naming no file.
+      dirents = await fs.readdir(dir, { withFileTypes: true, encoding: 'buffer' });
     } catch {
       listing.skipped.push({ path: dir, reason: 'missing' });
       return;
     }
     for (const dirent of dirents) {
-      const full = path.join(dir, dirent.name);
+      if (!isUtf8(dirent.name)) {
+        const alias = dirent.isFile() ? await utf8Alias(dir, dirent.name) : undefined;
+        if (alias !== undefined) listing.files.push(alias);
+        else listing.skipped.push({ path: path.join(dir, dirent.name.toString()), reason: 'name not UTF-8, and no alias could be made' });
+        continue;
+      }
+      const full = path.join(dir, dirent.name.toString());
       if (excluded(full)) continue;
       if (dirent.isDirectory()) await walk(full);
       else if (dirent.isFile()) listing.files.push(full);
@@ -64,5 +73,7 @@ export async function listFiles(roots: string[], exclude: string[] = []): Promis
     else listing.skipped.push({ path: full, reason: kind });
   }
   listing.files.sort();
+  // An alias is listed under its own name as well.
+  listing.files = listing.files.filter((file, i, files) => i === 0 || files[i - 1] !== file);
   return listing;
 }

@@ -6,7 +6,9 @@ import { remoteTarget } from '../daemon/client.ts';
 import type { Entry } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
 import type { AppendLog } from '../history/append-log.ts';
+import { GivenPaths } from '../history/given-paths.ts';
 import type { FileHistory } from '../history/history.ts';
+import { LogWriteError } from '../history/log-write-error.ts';
 import type { Logger } from '../log.ts';
 import { InstallGate, type InstallLock } from '../pool/install.ts';
 import { IN_FLIGHT_PER_JOB, type FilePool } from '../pool/pool.ts';
@@ -21,6 +23,7 @@ import type { ReportLogs } from '../report/logs.ts';
 import type { CommandResult } from '../runner/result.ts';
 import type { Settings } from '../settings.ts';
 import { inspect, type SkipReason } from './listing.ts';
+import { assertLogsWritten } from './log-failure.ts';
 import type { FileRecord } from './record.ts';
 import type { ResultCache } from './result-cache.ts';
 import { whenSettled } from './settle.ts';
@@ -50,6 +53,8 @@ export interface ProcessorEvents {
   skip: [string, SkipReason];
   /** Files an app unpacked were queued as entries of their own: a pass has that many more to do (fewer, when negative: queued members left out). */
   adopt: [number];
+  /** broapt could not write one of its own logs: intake has stopped, and the pass should end. */
+  logsFailed: [LogWriteError];
 }
 
 /**
@@ -79,6 +84,12 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   /** Files unpacked from an archive, queued or running, with where they came from. */
   readonly #children = new Map<string, ChildOrigin>();
   readonly #budgets: RootBudgets;
+  /** The first write of our own logs that failed; from then on no file is taken. */
+  #logFailure: LogWriteError | undefined;
+  /** Files that ended without a record since #logFailure: the next run takes them. */
+  #unrecorded = 0;
+  /** The folders given through a symlink: a reference history holds their files by that spelling. */
+  readonly givenPaths = new GivenPaths();
 
   constructor(options: ProcessorOptions) {
     super();
@@ -90,11 +101,18 @@ export class Processor extends EventEmitter<ProcessorEvents> {
 
   /** Queue a file; false when it is already done, failed (without --retry-failed), queued or running. */
   submit(file: string): boolean {
-    if (!this.#accepting || this.#known.has(file) || this.#o.history.has(file)) return false;
+    if (!this.#accepting || this.#known.has(file) || this.recorded(file)) return false;
     this.#known.set(file, []);
     this.#queue.push(file);
     this.#pump();
     return true;
+  }
+
+  /** The history has the file: done, or failed and not to be retried. */
+  recorded(file: string): boolean {
+    if (this.#o.history.has(file)) return true;
+    for (const given of this.givenPaths.of(file)) if (this.#o.history.has(given)) return true;
+    return false;
   }
 
   /**
@@ -113,6 +131,16 @@ export class Processor extends EventEmitter<ProcessorEvents> {
 
   get active(): number {
     return this.#active;
+  }
+
+  /** Why this run stopped taking files, if its own logs could not be written. */
+  get logFailure(): LogWriteError | undefined {
+    return this.#logFailure;
+  }
+
+  /** Files left without a record (for the next run) since the logs failed. */
+  get unrecorded(): number {
+    return this.#unrecorded;
   }
 
   /** Files waiting here, not yet handed to the pool. */
@@ -148,7 +176,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       this.#active++;
       this.#run(file)
         .catch((error: unknown) => {
-          this.#o.logger.error({ err: error, path: file }, 'internal error while processing a file');
+          if (error instanceof LogWriteError) this.#logsFailed(error);
+          else this.#o.logger.error({ err: error, path: file }, 'internal error while processing a file');
           return undefined;
         })
         .then((record) => {
@@ -160,7 +189,18 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     }
   }
 
+  /** Our own logs are not the file's fault: take no more files, so none is recorded as failed for it. */
+  #logsFailed(error: LogWriteError): void {
+    if (this.#logFailure !== undefined) return;
+    this.#logFailure = error;
+    // The message says it all; a stack would only bury it (the summary's last line repeats it).
+    this.#o.logger.error({ reason: error.message }, 'cannot write broapt\'s own logs: no more files are taken; the ones not recorded are left for the next run');
+    this.stopIntake();
+    this.emit('logsFailed', error);
+  }
+
   #settle(file: string, record: FileRecord | undefined): void {
+    if (record === undefined && this.#logFailure !== undefined) this.#unrecorded++;
     if (!this.#children.delete(file)) this.#budgets.close(file);
     const waiters = this.#known.get(file) ?? [];
     this.#known.delete(file);
@@ -208,6 +248,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       // A cached record is an identical file's: where this file sits in an archive is its own.
       if (analysed !== undefined) analysed = { ...analysed, ...originFields(this.#children.get(file)) };
     } catch (error) {
+      if (error instanceof LogWriteError) throw error;
       // A bug must not leave the file in limbo (neither done nor failed), where every restart would trip on it again.
       analysed = failedRead(file, error, 'internal error while analysing the file, please report it');
     }
@@ -263,6 +304,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       backoffCapMs: settings.interval * 1000,
     };
     const install: Prepared = remote ? { commands: [] } : await this.#runners.prepare(app, entry, context, this.#gate);
+    assertLogsWritten(install.commands);
     if (install.reason !== undefined) return failed(install.reason, install.commands);
     // A stop came while this file waited for its install: its scripts have not started, so give it back.
     if (!this.#accepting) return undefined;
@@ -287,6 +329,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     const outcome = await this.#o.pool.run(task);
     if (outcome.cancelled) return undefined;
     const commands = [...install.commands, ...outcome.commands];
+    assertLogsWritten(outcome.commands);
     if (outcome.reason !== undefined) return failed(outcome.reason, commands);
     const { sha256, realMime, ...merged } = mergeReports(outcome.reports);
     // Names other than BroAPT's were sniffed to make the entry: their MIME is the real one.

@@ -34,11 +34,15 @@ export async function scanPaths(session: Session, paths: string[], options: Pass
   const { processor } = session;
   const { summary, detach } = followSummary(processor, options.onRecord);
   try {
+    for (const root of paths) await processor.givenPaths.add(root);
     const listing = await listFiles(paths, session.ownFolders);
     for (const { path: file, reason } of listing.skipped) summary.skip(file, reason);
     let taken = 0;
-    for (const file of listing.files) if (processor.submit(file)) taken++;
-    options.onListed?.(taken, listing.files.length - taken);
+    for (const file of listing.files) {
+      if (processor.submit(file)) taken++;
+      else if (processor.recorded(file)) summary.alreadyProcessed++;
+    }
+    options.onListed?.(taken, summary.alreadyProcessed);
     await processor.idle();
   } finally {
     detach();

@@ -5,6 +5,7 @@ import { missingWorkdirs } from '../api/match.ts';
 import { ConfigError } from '../errors.ts';
 import { AppendLog } from '../history/append-log.ts';
 import { History, type FileHistory } from '../history/history.ts';
+import { assertLogsWritable } from '../history/logs-writable.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import type { InstallLock } from '../pool/install.ts';
 import { FilePool } from '../pool/pool.ts';
@@ -55,11 +56,14 @@ export async function openSession(settings: Settings, options: { logger?: Logger
     await assertAppsReady(config);
     runners = new Runners(settings.runner);
     await runners.start(config);
+    for (const folder of new Set([settings.logsPath, settings.apiLogs])) await assertLogsWritable(folder);
     const local = await History.open(settings.logsPath, { retryFailed: settings.retryFailed });
     const { history, installLock, resultCache } = options.backend?.({ config, history: local, logger }) ?? { history: local };
     const records = await AppendLog.open(path.join(settings.logsPath, 'processed.jsonl'));
     const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
-    return sessionOf({ settings, config, history, records, reportLogs, pool, runners, logger, installLock, resultCache, settleMs: options.settleMs ?? 0 });
+    const session = sessionOf({ settings, config, history, records, reportLogs, pool, runners, logger, installLock, resultCache, settleMs: options.settleMs ?? 0 });
+    await session.processor.givenPaths.add(settings.dumpPath);
+    return session;
   } catch (error) {
     await runners?.close();
     await pool.close();
@@ -84,9 +88,10 @@ function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: Rep
     async close() {
       await pool.close();
       await runners.close();
-      await records.close();
-      await reportLogs.close();
-      await history.close();
+      // Every log is closed even when one cannot be: a full disk fails them one after another.
+      const closed = await Promise.allSettled([records.close(), reportLogs.close(), history.close()]);
+      const failed = closed.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
     },
   };
 }

@@ -23,6 +23,8 @@ export class Summary {
   /** The first few skipped paths, for the printout; `skippedCount` counts them all. */
   readonly skipped: Array<{ path: string; reason: SkipReason }> = [];
   skippedCount = 0;
+  /** Files left alone because the history has them: skipped too, and said apart. */
+  alreadyProcessed = 0;
   readonly perMime = new Map<string, { done: number; failed: number }>();
   /** The first few failures, for the printout (fail.log has every one): a long watch must not grow without bound. */
   readonly failures: FileRecord[] = [];
@@ -69,8 +71,9 @@ export class Summary {
   }
 
   format(): string {
+    const already = this.alreadyProcessed > 0 ? ` (${this.alreadyProcessed} already processed)` : '';
     const lines = [
-      `${this.processed} file${this.processed === 1 ? '' : 's'} in ${this.seconds.toFixed(1)} s (${this.rate.toFixed(1)} files/s): ${this.done} done, ${this.failed} failed, ${this.skippedCount} skipped`,
+      `${this.processed} file${this.processed === 1 ? '' : 's'} in ${this.seconds.toFixed(1)} s (${this.rate.toFixed(1)} files/s): ${this.done} done, ${this.failed} failed, ${this.skippedCount + this.alreadyProcessed} skipped${already}`,
     ];
     const mimes = [...this.perMime.entries()].sort((a, b) => b[1].done + b[1].failed - (a[1].done + a[1].failed) || a[0].localeCompare(b[0]));
     if (mimes.length > 0) {

@@ -32,19 +32,30 @@ export async function watchFolder(session: Session, dumpPath: string, options: P
   const isOwn = (p: string) => ownFolders.some((dir) => p === dir || p.startsWith(dir + path.sep));
   const watcher: FSWatcher = chokidarWatch(root, { ignoreInitial: true, followSymlinks: false, ignored: isOwn });
   watcher.on('add', (file) => processor.submit(path.resolve(file)));
+  const settleMs = Math.max(100, session.settings.settleTime * 1000);
+  const list = (dir: string) =>
+    listFiles([path.resolve(dir)], ownFolders)
+      .then((listing) => listing.files.forEach((file) => processor.submit(file)))
+      .catch((error: unknown) => session.logger.warn({ err: error, dir }, 'listing a new folder failed'));
   // Files written into a folder in the moment it appears can precede the folder's
   // own watch and raise no event; list a new folder now and once more after the
   // settle time, rather than leave them to the periodic rescan.
-  const listNewFolder = (dir: string) => {
-    const list = () =>
-      listFiles([path.resolve(dir)], ownFolders)
-        .then((listing) => listing.files.forEach((file) => processor.submit(file)))
-        .catch((error: unknown) => session.logger.warn({ err: error, dir }, 'listing a new folder failed'));
-    void list();
-    setTimeout(() => void list(), Math.max(100, session.settings.settleTime * 1000)).unref();
-  };
   watcher.on('addDir', (dir) => {
-    if (path.resolve(dir) !== root) listNewFolder(dir);
+    if (path.resolve(dir) === root) return;
+    void list(dir);
+    setTimeout(() => void list(dir), settleMs).unref();
+  });
+  // chokidar drops a name that is not UTF-8 (decoded, with U+FFFD, it names no file), but its raw
+  // event still names the folder, whose listing makes the file's alias: once per folder and settle time.
+  const pendingLists = new Set<string>();
+  watcher.on('raw', (_event, name, details) => {
+    const dir = (details as { watchedPath?: string } | undefined)?.watchedPath;
+    if (typeof name !== 'string' || !name.includes('\uFFFD') || dir === undefined || pendingLists.has(dir)) return;
+    pendingLists.add(dir);
+    setTimeout(() => {
+      pendingLists.delete(dir);
+      void list(dir);
+    }, settleMs).unref();
   });
   watcher.on('error', (error) => session.logger.warn({ err: error }, 'file watcher error; the periodic rescan still finds new files'));
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
@@ -57,7 +68,8 @@ export async function watchFolder(session: Session, dumpPath: string, options: P
   };
   const first = await sweep();
   for (const { path: file, reason } of first.listing.skipped) summary.skip(file, reason);
-  options.onListed?.(first.taken, first.listing.files.length - first.taken);
+  summary.alreadyProcessed = first.listing.files.filter((file) => processor.recorded(file)).length;
+  options.onListed?.(first.taken, summary.alreadyProcessed);
 
   let stopped = false;
   const intervalMs = session.settings.interval * 1000;

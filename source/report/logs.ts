@@ -112,7 +112,11 @@ export class ReportLogs {
   }
 
   async close(): Promise<void> {
-    this.#tsv?.writeClose(zeekStamp(new Date()));
-    await Promise.all([this.#reports.close(), this.#zeek.close()]);
+    try {
+      this.#tsv?.writeClose(zeekStamp(new Date()));
+    } finally {
+      // A full disk refuses the #close line; the files are closed all the same.
+      await Promise.all([this.#reports.close(), this.#zeek.close()]);
+    }
   }
 }

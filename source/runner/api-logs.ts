@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { AppMatch } from '../api/app.ts';
 import type { Mime } from '../entry/entry.ts';
@@ -20,7 +21,27 @@ export function commandLogPath(apiLogs: string, folder: string, fuid: string, ph
   if (!Number.isInteger(index) || index < 1) {
     throw new RangeError(`commandLogPath: index ${index} must be a whole number of at least 1.`);
   }
-  return path.join(apiLogs, ...segments, `${fuid}-${phase}.${index}`);
+  return path.join(apiLogs, ...segments, `${logStem(fuid)}-${phase}.${index}`);
+}
+
+/** Longest file name most file systems take (NAME_MAX). */
+const NAME_MAX = 255;
+/** Room for what follows the stem in the longest name made from it: `-scripts.NNNN.children`. */
+const SUFFIX_ROOM = 32;
+const HASH_CHARS = 16;
+
+/**
+ * The fuid as the start of a log name. A BroAPT name may carry a fuid of up to
+ * ~240 characters, which with `-report.1.json` would pass NAME_MAX and fail
+ * the command on its report path; such a fuid keeps its start (a prefix search
+ * still finds it) and ends in a hash of the whole, so two long fuids never
+ * share a log. Fuids are ASCII (`F\w+`, or derived), so characters are bytes.
+ */
+function logStem(fuid: string): string {
+  const room = NAME_MAX - SUFFIX_ROOM;
+  if (fuid.length <= room) return fuid;
+  const hash = createHash('sha256').update(fuid).digest('hex').slice(0, HASH_CHARS);
+  return `${fuid.slice(0, room - HASH_CHARS - 1)}~${hash}`;
 }
 
 /** The reference's log folder of a file: `example` for the default app, else the file's own MIME name. */

@@ -57,7 +57,8 @@ export async function runCommand(spec: CommandSpec): Promise<CommandResult> {
       attempts,
       log: spec.logFile,
     };
-    if (succeeded(result) || attempts === spec.maxAttempts) return result;
+    // Another attempt cannot write the log either: retrying only slows the run down before it stops.
+    if (succeeded(result) || result.logUnwritable || attempts === spec.maxAttempts) return result;
     const delay = Math.min(spec.backoffCapMs, BACKOFF_BASE_MS * 2 ** (attempts - 1));
     if (delay > 0) await sleep(delay);
   }
@@ -87,7 +88,7 @@ async function runAttempt(spec: CommandSpec): Promise<LaunchOutcome> {
   try {
     ensureFolder(folder);
   } catch (error) {
-    return { exitCode: null, signal: null, timedOut: false, error: `cannot create the log folder of ${spec.logFile} (${(error as Error).message})` };
+    return { exitCode: null, signal: null, timedOut: false, error: `cannot create the log folder of ${spec.logFile} (${(error as Error).message})`, logUnwritable: true };
   }
   let outcome = await run();
   if (outcome.logUnwritable && madeFolders.delete(folder)) {
@@ -108,7 +109,7 @@ async function runAttempt(spec: CommandSpec): Promise<LaunchOutcome> {
       fs.closeSync(fd);
     }
   } catch (error) {
-    return outcome.error === undefined ? { ...outcome, error: `cannot write log file ${spec.logFile} (${(error as Error).message})` } : outcome;
+    return outcome.error === undefined ? { ...outcome, error: `cannot write log file ${spec.logFile} (${(error as Error).message})`, logUnwritable: true } : outcome;
   }
   return outcome;
 }

@@ -20,6 +20,8 @@ export interface CommandResult {
   log: string;
   /** Set when the command could not be started at all (bad cwd, ...). */
   error?: string;
+  /** broapt could not write the command's API log: a failure of broapt's own logs, not of the file. */
+  logUnwritable?: true;
 }
 
 export function succeeded(result: CommandResult): boolean {

@@ -111,7 +111,7 @@ export class ZeekLogReader implements AsyncIterable<ZeekRecord> {
       if (error instanceof ZeekLogError) throw error;
       throw new ZeekLogError(this.file, this.#line + 1, `cannot read the log: ${(error as Error).message}`, { cause: error });
     }
-    if (rest !== undefined) this.#fail(new ZeekLogError(this.file, this.#line + 1, 'the last line is truncated (the file does not end with a newline); was the log still being written?'));
+    if (rest !== undefined) this.#takeLast(rest.toString('utf8'), entries);
     yield* this.#ready(true);
   }
 
@@ -157,6 +157,19 @@ export class ZeekLogReader implements AsyncIterable<ZeekRecord> {
     }
   }
 
+  /**
+   * A last line without a newline. Tools other than Zeek end JSON logs so, and a
+   * line that parses as an object is whole; a TSV line cut in a field still
+   * splits into fields, so only JSON can tell a whole line from a torn one.
+   */
+  #takeLast(text: string, entries: boolean): void {
+    if (this.format !== 'tsv' && text.startsWith('{') && isJsonObject(text)) {
+      this.#take(text, undefined, 0, text.length, entries);
+      return;
+    }
+    this.#fail(new ZeekLogError(this.file, this.#line + 1, 'the last line is truncated (the file does not end with a newline); was the log still being written?'));
+  }
+
   #fail(error: ZeekLogError): void {
     if (!this.#lenient) this.#batch.error = error;
     else this.#cut(this.#batch.header, 1);
@@ -173,6 +186,15 @@ export class ZeekLogReader implements AsyncIterable<ZeekRecord> {
       this.#lines = this.format === 'json' ? new JsonLineReader(this.file, this.#masked) : new TsvLineReader(this.file, this.#masked);
     }
     return this.#lines.read(text, line);
+  }
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
   }
 }
 

@@ -27,6 +27,8 @@ export interface RunningDaemon {
   /** The daemon's process id (the CLI's own, a wrapper having exec'd it). */
   pid: number;
   stderr: () => string;
+  /** The exit, when the daemon ends by itself. */
+  done: Promise<CliResult>;
   /** SIGTERM, then the exit. */
   stop(): Promise<CliResult>;
   /** An authorised request (unless told otherwise) to a path of the daemon. */
@@ -45,6 +47,7 @@ export async function startDaemonCli(ws: Workspace, args: string[] = [], env: Re
     url,
     pid: cli.child.pid!,
     stderr: cli.stderr,
+    done: cli.done,
     async stop() {
       if (!exited) cli.child.kill('SIGTERM');
       return cli.done;

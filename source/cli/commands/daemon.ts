@@ -4,6 +4,7 @@ import { parseEnv } from 'node:util';
 import { isLoopback, tokenFrom } from '../../daemon/auth.ts';
 import { startDaemon } from '../../daemon/server.ts';
 import { UsageError } from '../../errors.ts';
+import { logsFailedError } from '../../history/log-write-error.ts';
 import { createLogger } from '../../log.ts';
 import { openSession } from '../../pipeline/session.ts';
 import { onStopSignal } from '../../pipeline/shutdown.ts';
@@ -149,14 +150,22 @@ export async function run(args: string[]): Promise<number> {
   logger.info({ url: daemon.url, dumpPath: settings.dumpPath, api: session.config.file }, 'daemon listening');
   process.stdout.write(`listening on ${daemon.url}\n`);
   await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      session.processor.stopIntake();
+      session.processor.idle().then(() => {
+        remove();
+        resolve();
+      });
+    };
+    // A daemon that cannot write its logs would answer every scan with nothing: it stops as on a signal.
+    session.processor.once('logsFailed', stop);
     const remove = onStopSignal(
       (signal) => {
         logger.info({ signal, running: session.processor.active }, 'stopping: no new scans; waiting for running ones');
-        session.processor.stopIntake();
-        session.processor.idle().then(() => {
-          remove();
-          resolve();
-        });
+        stop();
       },
       (signal) => {
         session.killRunning();
@@ -165,7 +174,11 @@ export async function run(args: string[]): Promise<number> {
     );
   });
   await daemon.close();
-  await session.close();
+  const logFailure = session.processor.logFailure;
+  await session.close().catch((error: unknown) => {
+    if (logFailure === undefined) throw error;
+  });
+  if (logFailure !== undefined) throw logsFailedError(logFailure, session.processor.unrecorded);
   return 0;
 }
 

@@ -140,7 +140,16 @@ async function cat(args: string[]): Promise<number> {
   };
   let skipped = 0;
   let headed = false;
-  for (const file of positionals) {
+  try {
+    for (const file of positionals) skipped += await catOne(file);
+  } finally {
+    // The records read before a malformed line are printed before its error.
+    await flush();
+  }
+  if (values.lenient && skipped > 0) process.stderr.write(`skipped ${skipped} malformed line(s)\n`);
+  return 0;
+
+  async function catOne(file: string): Promise<number> {
     const reader = readZeekLog(file, { lenient: values.lenient });
     let print: Printer | undefined;
     let printedFor: object | undefined;
@@ -179,8 +188,6 @@ async function cat(args: string[]): Promise<number> {
       const unknown = wanted.filter((f) => !seen.has(f));
       if (unknown.length > 0) throw unknownFields(file, unknown, [...seen]);
     }
-    skipped += reader.stats.skipped;
+    return reader.stats.skipped;
   }
-  if (values.lenient && skipped > 0) process.stderr.write(`skipped ${skipped} malformed line(s)\n`);
-  return 0;
 }

@@ -13,8 +13,10 @@ Prints progress on stderr and a summary on stdout (files, per-MIME counts,
 failures, rate, and a table of the files whose verdict is suspicious or
 malicious, worst first). Each file's merged report goes to
 <logs-path>/reports.jsonl and broapt.log. Exit status: 0 when no file failed,
-1 when some did, 2 for a usage or api.yml error, or an app that \`broapt apps
-check\` finds broken. SIGUSR1, SIGTERM or SIGINT stop intake and let running
+1 when some did, 2 for a usage or api.yml error, an app that \`broapt apps
+check\` finds broken, or logs that cannot be written (read-only, disk full:
+then intake stops, no file is failed for it, and the files not recorded are
+left for the next run). SIGUSR1, SIGTERM or SIGINT stop intake and let running
 files finish; the rest are taken next run.
 
 ${SETTING_HELP}

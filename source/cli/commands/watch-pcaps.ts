@@ -3,12 +3,14 @@ import { UsageError } from '../../errors.ts';
 import { parse, requireExisting, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
 import { PCAP_HELP, PCAP_OPTIONS, PCAP_SIGNALS_HELP, runPcapPass } from '../pcap-pass.ts';
 
-export const help = `Usage: broapt watch-pcaps [options] DIR
+export const help = `Usage: broapt watch-pcaps [options] [DIR]
 
-The bundled process of the reference: take every capture in DIR and every
-capture that arrives in it later (once it has stopped growing), extract its
-files and analyse them, as \`broapt run\` does for one batch. Captures already
-in <logs-path>/processed_pcaps.log are skipped. Runs until a signal stops it.
+The bundled process of the reference: take every capture in DIR (without DIR,
+BROAPT_PCAP_PATH, as the reference) and every capture that arrives in it later
+(once it has stopped growing), extract its files and analyse them, as \`broapt
+run\` does for one batch. Captures already in <logs-path>/processed_pcaps.log,
+or in the reference's <logs-path>/file.log, are skipped. Runs until a signal
+stops it.
 
 ${PCAP_HELP}
   --settle-time SEC   BROAPT_SETTLE_TIME   a capture is taken once untouched this long [0.5]
@@ -34,12 +36,15 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const settings = settingsFrom(values);
-  if (positionals.length !== 1) throw new UsageError('give exactly one folder of captures to watch. Run `broapt watch-pcaps --help` for the options.', 'E_NO_INPUT');
-  requireExisting(positionals, 'folder');
+  const folder = positionals.length === 0 ? process.env.BROAPT_PCAP_PATH?.trim() || undefined : positionals[0];
+  if (positionals.length > 1 || folder === undefined) {
+    throw new UsageError('give exactly one folder of captures to watch, as DIR or in BROAPT_PCAP_PATH. Run `broapt watch-pcaps --help` for the options.', 'E_NO_INPUT');
+  }
+  requireExisting([folder], 'folder');
   const settleMs = settings.settleTime * 1000;
   return runPcapPass(settings, values, { settleMs }, async ({ queue, logsStopped, logger }) => {
-    const watcher = await watchPcaps(positionals[0]!, queue, { settleMs, intervalMs: settings.interval * 1000, logger });
-    logger.info({ dir: positionals[0] }, 'watching for captures; SIGUSR2 stops taking them, SIGTERM or SIGINT stops everything');
+    const watcher = await watchPcaps(folder, queue, { settleMs, intervalMs: settings.interval * 1000, logger });
+    logger.info({ dir: folder }, 'watching for captures; SIGUSR2 stops taking them, SIGTERM or SIGINT stops everything');
     await logsStopped;
     await watcher.stop();
   });

@@ -11,7 +11,9 @@ file that appears in it (written, moved in with mv, or in a new subfolder) once
 it has stopped growing. Runs until SIGUSR1 (as the reference), SIGTERM or
 SIGINT: then it takes no new file, lets running files finish, flushes the
 history and exits 0 (failed files are in fail.log; a second signal kills the
-running commands and exits 128+N at once). Exit 2 for a usage or api.yml error.
+running commands and exits 128+N at once). Exit 2 for a usage or api.yml error,
+or when its logs cannot be written (read-only, disk full): it then stops as on a
+signal, fails no file for it, and leaves the files not recorded for the next run.
 
 With --redis URL (or BROAPT_REDIS_URL) it is an app worker of a cluster
 deployment instead: it takes files from the deployment's Redis queue (fed by
