@@ -24,7 +24,7 @@ import type { CommandResult } from '../runner/result.ts';
 import type { Settings } from '../settings.ts';
 import { inspect, type SkipReason } from './listing.ts';
 import { assertLogsWritten } from './log-failure.ts';
-import type { FileRecord } from './record.ts';
+import { failedRead, type FileRecord } from './record.ts';
 import type { ResultCache } from './result-cache.ts';
 import { whenSettled } from './settle.ts';
 
@@ -384,19 +384,4 @@ function removeUnpacked(record: FileRecord, isMember: boolean): void {
 
 function originFields(origin: ChildOrigin | undefined): { parentFuid?: string; archivePath?: string } {
   return origin === undefined ? {} : { parentFuid: origin.parentFuid, archivePath: origin.member };
-}
-
-function failedRead(file: string, error: unknown, what: string): Omit<FileRecord, 'time' | 'durationMs'> {
-  return {
-    path: file,
-    fuid: '',
-    protocol: null,
-    pcap: null,
-    mime: '',
-    app: '',
-    matchedBy: 'default',
-    status: 'failed',
-    reason: `${what}: ${error instanceof Error ? error.message : String(error)}`,
-    commands: [],
-  };
 }

@@ -39,3 +39,19 @@ export interface FileRecord {
   commands: CommandResult[];
   durationMs: number;
 }
+
+/** The record of a file that could not be read or analysed: `what` says which, the error why. */
+export function failedRead(file: string, error: unknown, what: string): Omit<FileRecord, 'time' | 'durationMs'> {
+  return {
+    path: file,
+    fuid: '',
+    protocol: null,
+    pcap: null,
+    mime: '',
+    app: '',
+    matchedBy: 'default',
+    status: 'failed',
+    reason: `${what}: ${error instanceof Error ? error.message : String(error)}`,
+    commands: [],
+  };
+}
