@@ -9,7 +9,8 @@ export { History, type FileHistory, type HistoryStats } from './history/history.
 export { AppendLog } from './history/append-log.ts';
 export type { ApiConfig, App, AppMatch } from './api/app.ts';
 export { loadApiConfig, parseApiConfig, type LoadOptions } from './api/load.ts';
-export { matchApp, resolveWorkdir } from './api/match.ts';
+export { matchApp } from './api/match.ts';
+export { resolveWorkdir } from './api/workdir.ts';
 export { expandVars } from './api/expand.ts';
 export { runCommand, type CommandSpec } from './runner/host.ts';
 export { succeeded, type CommandResult, type Phase } from './runner/result.ts';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ApiConfig, App } from '../api/app.ts';
-import { missingWorkdirs, resolveWorkdir } from '../api/match.ts';
+import { missingWorkdirs, resolveWorkdir } from '../api/workdir.ts';
 import { ConfigError } from '../errors.ts';
 
 /** One thing that makes an app unusable, in words a user can act on. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ApiConfig } from '../api/app.ts';
 import { loadApiConfig } from '../api/load.ts';
-import { missingWorkdirs } from '../api/match.ts';
+import { missingWorkdirs } from '../api/workdir.ts';
 import { ConfigError } from '../errors.ts';
 import { AppendLog } from '../history/append-log.ts';
 import { History, type FileHistory } from '../history/history.ts';

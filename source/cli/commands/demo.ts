@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadApiConfig } from '../../api/load.ts';
-import { resolveWorkdir } from '../../api/match.ts';
+import { resolveWorkdir } from '../../api/workdir.ts';
 import { demoSamples, sampleName } from '../../demo/samples.ts';
 import { scanPaths } from '../../pipeline/scan.ts';
 import type { FileRecord } from '../../pipeline/record.ts';
