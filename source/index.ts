@@ -54,7 +54,8 @@ export { PcapQueue, type PcapRunOptions, type PcapRunResult } from './engine/run
 export { zeekEngine, ZEEK_SCRIPTS } from './engine/zeek.ts';
 export { zeekInvocation, mimePattern, type ZeekInvocation } from './engine/zeek-config.ts';
 export { startDaemon, type Daemon, type DaemonOptions } from './daemon/server.ts';
-export { remoteTarget, scanRemotely, type RemoteTarget, type RemoteCall, type RemoteOutcome } from './daemon/client.ts';
+export { scanRemotely, type RemoteCall, type RemoteOutcome } from './daemon/client.ts';
+export { remoteTarget, type RemoteTarget } from './runner/remote-target.ts';
 export { StatusBoard, type StatusSource, type StatusSnapshot, type Load } from './metrics/board.ts';
 export { PipelineMetrics } from './metrics/prometheus.ts';
 export type { AnalysedRecord, ResultCache } from './pipeline/result-cache.ts';

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ApiConfig } from '../api/app.ts';
 import { matchApp } from '../api/match.ts';
-import { remoteTarget } from '../daemon/client.ts';
 import type { Entry } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
 import type { AppendLog } from '../history/append-log.ts';
@@ -11,6 +10,7 @@ import { InstallGate, type InstallLock } from '../pool/install.ts';
 import { IN_FLIGHT_PER_JOB, type FilePool } from '../pool/pool.ts';
 import type { Task } from '../pool/task.ts';
 import { logFolderOf } from '../runner/api-logs.ts';
+import { remoteTarget } from '../runner/remote-target.ts';
 import { Runners, type Prepared } from '../runner/select.ts';
 import { childFuid, childrenOf, MAX_CHILD_DEPTH, type ChildOrigin } from '../report/children.ts';
 import { foldMembers } from '../report/members.ts';

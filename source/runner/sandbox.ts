@@ -1,24 +1,9 @@
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runsFolder } from './isolate.ts';
 import { quote } from './launcher.ts';
-import type { Isolation } from './plan.ts';
-
-/** What one isolated command sees of the host besides the system folders. */
-export interface IsolatedRun {
-  isolation: Isolation;
-  /** Shell code, run by /bin/sh inside. */
-  command: string;
-  /** The app's workdir: shown read-only, and the command's working directory. */
-  cwd: string;
-  /** Variables the command gets (their values come from the launcher's exports, never from the code). */
-  envNames: string[];
-  /** The file under analysis, shown read-only; absent for a command without one. */
-  file?: string;
-  /** The only writable host folder. */
-  outputDir: string;
-}
+import type { IsolatedRun, Isolation } from './plan.ts';
+import { runsFolder } from './run-folder.ts';
 
 /**
  * The users a sandbox runs as when broapt is root (RLIMIT_NPROC never applies
