@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
@@ -14,14 +14,17 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Largest api.yml read: hundreds of apps fit in a fraction of it. */
+export const MAX_API_BYTES = 2 ** 20;
 
 /** Read `<apiRoot>/api.yml`, or `apiRoot` itself when it names a .yml/.yaml file. */
 export async function loadApiConfig(apiRoot: string, options: LoadOptions): Promise<ApiConfig> {
   const file = /\.ya?ml$/i.test(apiRoot) ? path.resolve(apiRoot) : path.resolve(apiRoot, 'api.yml');
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBounded(file);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const start = { file, line: 1, column: 1 };
     if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -35,6 +38,23 @@ export async function loadApiConfig(apiRoot: string, options: LoadOptions): Prom
     throw new ConfigError('E_API_UNREADABLE', `cannot read the file (${code ?? String(error)}): check that it is a readable file`, '', start);
   }
   return parseApiConfig(text, file, options);
+}
+
+/** The file's text, refused past MAX_API_BYTES before it is read: parsing a huge one takes gigabytes. */
+async function readBounded(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    // One byte more than allowed tells a file at the bound from one past it, whatever stat says (a FIFO has no size).
+    const buffer = Buffer.alloc(MAX_API_BYTES + 1);
+    let length = 0;
+    for (let read = -1; read !== 0 && length < buffer.length; length += read) ({ bytesRead: read } = await handle.read(buffer, length, buffer.length - length));
+    if (length > MAX_API_BYTES) {
+      throw new ConfigError('E_API_TOO_LARGE', `the file is over ${MAX_API_BYTES / 2 ** 20} MiB, more than any api.yml needs (BroAPT's own is 10 KB): point --api-root / BROAPT_API_ROOT at the right file, or share settings through anchors`, '', { file, line: 1, column: 1 });
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Parse and validate api.yml text; every problem is a ConfigError pointing at its line and key. */

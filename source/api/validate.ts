@@ -22,6 +22,7 @@ export class ApiReader extends ValueReader {
   read(): { environment: [string, string][]; example: App; apps: App[] } {
     const [syntax] = this.doc.errors;
     if (syntax) this.failAt('E_API_YAML_SYNTAX', `YAML syntax error: ${syntax.message}`, this.pathAt(syntax.pos[0]), syntax.pos[0]);
+    this.refuseHostileNodes();
     const root = this.doc.contents;
     if (!isMap(root)) {
       const got = root === null ? 'an empty file' : kind(root);

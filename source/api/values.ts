@@ -1,4 +1,5 @@
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { ENV_NAME } from '../runner/launcher.ts';
 import type { Limits, Mount } from '../runner/plan.ts';
 import type { ContainerOptions } from './app.ts';
 import { CONTAINER_KEYS, DURATION, LIMIT_KEYS, MAX_TIMEOUT_MS, MOUNT, SIZE, SIZE_UNITS, UNIT_SECONDS } from './schema.ts';
@@ -43,6 +44,8 @@ export class ValueReader extends YamlSource {
     return this.entries(map, keyPath, asWritten, lastWins).map(({ name, key, value }): [string, string] => {
       const at = `${keyPath}.${name}`;
       if (/[=\0]/.test(name)) this.fail('E_API_BAD_ENV_NAME', `\`${name}\` cannot be an environment variable name: it holds \`=\` or a NUL`, at, key);
+      // The launcher exports every variable through /bin/sh, which takes no other name: caught here, not on the first file.
+      if (!ENV_NAME.test(name)) this.fail('E_API_BAD_ENV_NAME', `\`${name}\` cannot be an environment variable name: use letters, digits and _, not starting with a digit`, at, key);
       const scalar = this.deref(value, at);
       if (isNull(scalar)) return [name, ''];
       if (!isScalar(scalar)) this.fail('E_API_TYPE', `expected a value (a string, number or boolean), got ${kind(scalar)}`, at, scalar);

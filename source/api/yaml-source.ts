@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document, type LineCounter, type Node, type Scalar, type YAMLMap } from 'yaml';
 import { ConfigError, type SourcePosition } from '../errors.ts';
 
 export interface Entry {
@@ -16,6 +16,15 @@ export const asWritten = (name: string) => name;
 export const lowerCase = (name: string) => name.toLowerCase();
 export const lastWins: OnDuplicate = (_first, second) => second;
 
+/**
+ * Entries `<<` may copy in all, counted over the document: chained merges
+ * multiply (each map merging the one before it three times is 3^depth), and
+ * BroAPT's own api.yml merges a few dozen.
+ */
+export const MAX_MERGED_ENTRIES = 100_000;
+/** yaml's names of the tags YAML itself defines, written `!!str`, `!!int`…: any other tag is refused. */
+const YAML_TAG = 'tag:yaml.org,2002:';
+
 /** A parsed YAML document read with positions: aliases, `<<` merge keys and errors that point at a line. */
 export class YamlSource {
   readonly doc: Document.Parsed;
@@ -23,11 +32,44 @@ export class YamlSource {
   readonly file: string;
   /** Maps whose merge keys are being expanded: one reached again merges itself. */
   readonly merging = new Set<YAMLMap>();
+  /** What each alias stands for, found in one walk: yaml's Alias.resolve walks the whole document on every call. */
+  readonly #anchored = new Map<Alias, Node | undefined>();
+  #merged = 0;
 
   constructor(doc: Document.Parsed, lines: LineCounter, file: string) {
     this.doc = doc;
     this.lines = lines;
     this.file = file;
+    const anchors = new Map<string, Node>();
+    // Depth first, a node before its children: the anchor an alias means is the last one written before it, as yaml reads it.
+    visit(doc, {
+      Node: (_key, node) => {
+        if (isAlias(node)) this.#anchored.set(node, anchors.get(node.source));
+        else if (node.anchor) anchors.set(node.anchor, node);
+      },
+    });
+  }
+
+  /**
+   * Refuse what a loader would turn into code or that no process could take:
+   * a tag other than YAML's own (`!!js/function`, `!local`), a NUL in any
+   * value (no command, path or variable can carry one, so it would only fail
+   * once a file is being analysed).
+   */
+  protected refuseHostileNodes(): void {
+    const tag = this.doc.warnings.find((warning) => warning.code === 'TAG_RESOLVE_FAILED');
+    if (tag) {
+      const name = (/^Unresolved tag: (.*)$/.exec(tag.message)?.[1] ?? tag.message).replace(YAML_TAG, '!!');
+      this.failAt('E_API_TAG', `\`${name}\` is not a tag api.yml takes: write the value as plain YAML (a string, number, boolean, list or map) without a tag`, this.pathAt(tag.pos[0]), tag.pos[0]);
+    }
+    visit(this.doc, {
+      Scalar: (_key, node) => {
+        if (typeof node.value === 'string' && node.value.includes('\0')) {
+          const offset = node.range?.[0] ?? 0;
+          this.failAt('E_API_NUL', 'the value holds a NUL character (\\0), which no command, path or variable can carry: remove it', this.pathAt(offset), offset);
+        }
+      },
+    });
   }
 
   /** The key node of `name` in an app map, to point at it. */
@@ -77,6 +119,10 @@ export class YamlSource {
     return maps.flatMap((map) => {
       if (!isMap(map)) this.fail('E_API_BAD_MERGE', `a merge key \`<<\` takes a map, an alias of one, or a list of them; got ${kind(map)}`, at, map ?? node);
       if (this.merging.has(map)) this.fail('E_API_BAD_MERGE', 'this map merges itself (through `<<`), which never ends', at, node);
+      this.#merged += map.items.length;
+      if (this.#merged > MAX_MERGED_ENTRIES) {
+        this.fail('E_API_MERGE_TOO_LARGE', `merge keys \`<<\` copy in more than ${MAX_MERGED_ENTRIES} entries in all (merges of merges multiply): merge each map once, from one anchor with everything the apps share`, at, node);
+      }
       this.merging.add(map);
       try {
         return this.entries(map, keyPath, fold, onDuplicate);
@@ -100,7 +146,7 @@ export class YamlSource {
   /** The node an alias stands for; any other node itself. */
   protected deref(node: Node | null, keyPath: string): Node | null {
     if (!isAlias(node)) return node;
-    const target = node.resolve(this.doc);
+    const target = this.#anchored.get(node);
     if (!target) this.fail('E_API_UNDEFINED_ALIAS', `alias \`*${node.source}\` has no anchor \`&${node.source}\` before it: define the anchor first, or fix the name`, keyPath, node);
     return target;
   }
