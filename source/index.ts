@@ -32,7 +32,9 @@ export { mergeReports, commandReport, type CommandReport, type TaggedFinding, ty
 export { collectReport, reportPathOf } from './report/collect.ts';
 export { ReportLogs, REPORTS_LOG, BROAPT_LOG, BROAPT_LOG_FIELDS } from './report/logs.ts';
 export { childFuid, childrenOf, childrenPathOf, MAX_CHILD_DEPTH, type ChildOrigin } from './report/children.ts';
-export { checkApps, assertAppsReady, programOf, type AppProblem, type CheckOptions } from './apps/check.ts';
+export { checkApps, programOf, type CheckOptions } from './apps/check.ts';
+export { gateApps } from './apps/gate.ts';
+export type { AppProblem } from './apps/problems.ts';
 export { listApps, type AppRow } from './apps/list.ts';
 export { createLogger, silentLogger, type Logger } from './log.ts';
 export { readZeekLog, ZeekLogReader, type ReadOptions, type ReadStats } from './zeek/read.ts';

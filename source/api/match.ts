@@ -89,5 +89,5 @@ export function matchApp(config: ApiConfig, mime: Mime): AppMatch {
   const exact = matcher.exact.get(`${media}/${mime.subtype.toLowerCase()}`);
   const glob = exact ? undefined : matcher.globs.get(media)?.find(({ regex }) => regex.test(mime.subtype));
   const [app, reason]: [App, AppMatch['reason']] = exact ? [exact, 'exact'] : glob ? [glob.app, 'glob'] : [config.example, 'default'];
-  return { app, reason, workdir: resolveWorkdir(config, app) };
+  return { app, reason, workdir: resolveWorkdir(config, app, mime.subtype) };
 }

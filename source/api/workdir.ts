@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ApiConfig, App } from './app.ts';
 
@@ -7,24 +7,29 @@ import type { ApiConfig, App } from './app.ts';
  * app's folder: `<root>/example/` for the default, `<root>/<media>/<subtype>/`
  * (lower-case, as the reference did) for an exact key, and
  * `<root>/<media>/<pattern as written>/` for a glob, so that every MIME type a
- * glob matches shares one folder. It depends on the app alone, so it can be
- * checked once at start-up.
+ * glob matches shares one folder. The reference ran a glob app in the matched
+ * type's own `<root>/<media>/<subtype>/` instead: given the `subtype` of the
+ * file, a glob app whose pattern folder does not exist runs there when that
+ * one does, so a reference layout works without edits.
  */
-export function resolveWorkdir(config: ApiConfig, app: App): string {
+export function resolveWorkdir(config: ApiConfig, app: App, subtype?: string): string {
   if (path.isAbsolute(app.workdir)) return path.resolve(app.workdir);
-  const folder =
-    app.mediaType === 'example' ? 'example' : path.join(app.mediaType, app.isGlob ? app.pattern : app.pattern.toLowerCase());
-  return path.resolve(config.root, folder, app.workdir);
+  const own = path.resolve(config.root, appFolder(app), app.workdir);
+  if (!app.isGlob || subtype === undefined || !isFolderName(subtype) || isFolder(own)) return own;
+  const reference = path.resolve(config.root, app.mediaType, subtype.toLowerCase(), app.workdir);
+  return isFolder(reference) ? reference : own;
 }
 
-/** Apps whose working directory does not exist: their commands could not start, so refuse the config up front. */
-export async function missingWorkdirs(config: ApiConfig): Promise<Array<{ app: App; workdir: string }>> {
-  const checks = await Promise.all(
-    [config.example, ...config.apps].map(async (app) => {
-      const workdir = resolveWorkdir(config, app);
-      const stat = await fs.stat(workdir).catch(() => undefined);
-      return stat?.isDirectory() ? undefined : { app, workdir };
-    }),
-  );
-  return checks.filter((c) => c !== undefined);
+/** `<media>/<subtype or pattern>` below API_ROOT, or `example`. */
+function appFolder(app: App): string {
+  return app.mediaType === 'example' ? 'example' : path.join(app.mediaType, app.isGlob ? app.pattern : app.pattern.toLowerCase());
+}
+
+/** The subtype comes from the file's name: it may pick a folder below `<media>/`, never climb out of it. */
+function isFolderName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !/[/\0]/.test(name);
+}
+
+export function isFolder(dir: string): boolean {
+  return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }

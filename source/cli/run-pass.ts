@@ -83,6 +83,6 @@ export async function runPass(
     removeSignals();
     await session.close();
   }
-  process.stdout.write(`${summary.format()}\n`);
+  process.stdout.write(`${summary.format()}\n${session.skippedApps}`);
   return summary.failed === 0 || options.exitOnFailures === false ? 0 : 1;
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ApiConfig } from '../api/app.ts';
+import type { ApiConfig, App } from '../api/app.ts';
 import { matchApp } from '../api/match.ts';
 import type { Entry } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
@@ -42,6 +42,8 @@ export interface ProcessorOptions {
   logger: Logger;
   /** Wait until a file is this many ms untouched before taking it (watch mode). */
   settleMs?: number;
+  /** Apps skipped as broken (--broken-apps skip), with the reason their files fail with. */
+  brokenApps?: ReadonlyMap<App, string>;
 }
 
 export interface ProcessorEvents {
@@ -237,6 +239,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       ...originFields(this.#children.get(entry.path)),
     };
     const failed = (reason: string, commands: CommandResult[] = []) => ({ ...base, status: 'failed' as const, reason, commands });
+    const broken = this.#o.brokenApps?.get(app);
+    if (broken !== undefined) return failed(broken);
     // A remote app's commands run on the daemon, which has its own api.yml: none of them (install included) runs here.
     const remote = app.remote ? remoteTarget(app, entry.path, settings.dumpPath) : undefined;
     if (typeof remote === 'string') return failed(remote);

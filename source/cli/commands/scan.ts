@@ -14,7 +14,7 @@ failures, rate, and a table of the files whose verdict is suspicious or
 malicious, worst first). Each file's merged report goes to
 <logs-path>/reports.jsonl and broapt.log. Exit status: 0 when no file failed,
 1 when some did, 2 for a usage or api.yml error, or an app that \`broapt apps
-check\` finds broken. SIGUSR1, SIGTERM or SIGINT stop intake and let running
+check\` finds broken (with --broken-apps skip, its files fail instead). SIGUSR1, SIGTERM or SIGINT stop intake and let running
 files finish; the rest are taken next run.
 
 ${SETTING_HELP}
