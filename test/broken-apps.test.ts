@@ -54,6 +54,16 @@ describe('broken apps', () => {
     expect(result.stdout).toMatch(/2 broken apps skipped \(--broken-apps skip\); their files failed:\n {2}application\/pdf \(api\.yml line \d+\): .*python3\.6.*\n {2}application\/zip \(api\.yml line \d+\): .*never-created/);
   });
 
+  it('are listed 20 at most in the start-up error: a huge api.yml does not print a huge message', async () => {
+    const apps = Array.from({ length: 25 }, (_, i) => `  s${i}:\n    workdir: missing-${i}\n    report: ":"`).join('\n');
+    await ws().writeApi(`example:\n  report: ":"\napplication:\n${apps}\n`, { workdirs: false });
+    const result = await runCli(['scan'], ws().env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('application/s19 (api.yml line');
+    expect(result.stderr).not.toContain('application/s20 (api.yml line');
+    expect(result.stderr).toContain('… and 5 more: `broapt apps check` lists them all');
+  });
+
   it('refuses a policy it does not know, in one line', async () => {
     await halfBrokenApi();
     const result = await runCli(['scan', '--broken-apps', 'ignore'], ws().env);

@@ -21,7 +21,7 @@ export const lastWins: OnDuplicate = (_first, second) => second;
  * multiply (each map merging the one before it three times is 3^depth), and
  * BroAPT's own api.yml merges a few dozen.
  */
-export const MAX_MERGED_ENTRIES = 100_000;
+export const MAX_MERGED_ENTRIES = 10_000;
 /** yaml's names of the tags YAML itself defines, written `!!str`, `!!int`…: any other tag is refused. */
 const YAML_TAG = 'tag:yaml.org,2002:';
 
