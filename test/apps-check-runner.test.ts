@@ -33,6 +33,19 @@ describe('broapt apps check runs what scan runs, with the same runner', () => {
     expect(await runCli(['apps', 'check', '--runner', 'sandbox'], ws().env)).toMatchObject({ code: 0, stdout: expect.stringMatching(/1 app, 1 usable, 0 broken/) });
   });
 
+  it('--runner sandbox: a program the sandbox does not show is missing, even behind a link in the workdir', async () => {
+    const tools = path.join(ws().dir, 'tools');
+    await fs.mkdir(tools, { mode: 0o755 });
+    await fs.writeFile(path.join(tools, 'report.sh'), '#!/bin/sh\ntrue\n', { mode: 0o755 });
+    await ws().writeApi(`example:\n  report: ${path.join(tools, 'report.sh')}\napplication:\n  pdf:\n    report: ./report.sh\n`);
+    await fs.symlink(path.join(tools, 'report.sh'), path.join(ws().api, 'application', 'pdf', 'report.sh'));
+    expect(await runCli(['apps', 'check'], ws().env)).toMatchObject({ code: 0, stdout: expect.stringMatching(/2 apps, 2 usable, 0 broken/) });
+    const sandboxed = await runCli(['apps', 'check', '--runner', 'sandbox'], ws().env);
+    expect(sandboxed.stdout).toContain(`example (api.yml line 1): \`${path.join(tools, 'report.sh')}\` starts ${path.join(tools, 'report.sh')}, which the sandbox does not show: add its folder to \`mounts\``);
+    expect(sandboxed.stdout).toContain('application/pdf (api.yml line 4): `./report.sh` starts ./report.sh, which the sandbox does not show');
+    expect(sandboxed.code).toBe(1);
+  });
+
   it('scan refuses a bare program that is not on PATH, as apps check does', async () => {
     await ws().writeApi('example:\n  report: no-such-program-xyz "$BROAPT_PATH"\n');
     const check = await runCli(['apps', 'check'], ws().env);

@@ -4,6 +4,7 @@ import type { ApiConfig, App } from '../api/app.ts';
 import { globRegExp } from '../api/match.ts';
 import { isFolder, resolveWorkdir } from '../api/workdir.ts';
 import { DEFAULT_LIMITS, type Isolation } from '../runner/plan.ts';
+import { shownInSandbox } from '../runner/sandbox.ts';
 import type { Runners } from '../runner/select.ts';
 import { runCheck, type CheckRun } from './check-command.ts';
 import type { AppProblem } from './problems.ts';
@@ -53,7 +54,7 @@ function findProgram(name: string, cwd: string, pathVar: string | undefined): bo
   return (pathVar ?? '').split(':').some((dir) => dir !== '' && executable(path.join(dir, name)));
 }
 
-function programProblems(app: App, workdir: string): string[] {
+function programProblems(app: App, workdir: string, sandboxed: boolean): string[] {
   const env = { ...process.env, ...app.environ };
   const problems: string[] = [];
   for (const command of [...app.install, ...app.check, ...app.scripts, app.report]) {
@@ -66,6 +67,8 @@ function programProblems(app: App, workdir: string): string[] {
     }
     if (!findProgram(name, workdir, env.PATH)) {
       problems.push(`\`${command}\` starts ${name}, which ${name.includes('/') ? 'is not an executable file' : 'is not on PATH'}: install it or fix the command`);
+    } else if (sandboxed && name.includes('/') && !shownInSandbox(path.resolve(workdir, name), workdir, app.mounts)) {
+      problems.push(`\`${command}\` starts ${name}, which the sandbox does not show: add its folder to \`mounts\``);
     }
   }
   return [...new Set(problems)];
@@ -134,7 +137,7 @@ export async function checkApps(config: ApiConfig, options: CheckOptions): Promi
     const kind = runners.kindOf(app);
     // A container app's programs and checks are in its image, which scan builds or pulls with the first file.
     if (kind === 'container') continue;
-    for (const problem of programProblems(app, workdir)) problems.push({ app, kind: 'program', problem });
+    for (const problem of programProblems(app, workdir, kind === 'sandbox')) problems.push({ app, kind: 'program', problem });
     const isolation: Isolation | undefined = kind === 'sandbox' ? { kind, limits: { ...DEFAULT_LIMITS, ...app.limits }, mounts: app.mounts } : undefined;
     for (const command of app.check) {
       const key = JSON.stringify([command, workdir, app.environ, isolation ?? null]);

@@ -16,7 +16,8 @@ check   Validates every app of api.yml before any file is taken, on the
         runner its files will run on (--runner, \`runner:\` in api.yml): its
         working directory exists, its runner can run it (bwrap for the
         sandbox, an image for a container), the program each command starts
-        is there (on PATH, or the file a variable or path names), and its
+        is there (on PATH, or the file a variable or path names, which a
+        sandbox app must also see through its workdir or mounts), and its
         \`check\` commands pass where its files will run, in the sandbox for
         a sandbox app (the shipped scan's: YARA rules compile, ClamAV
         databases load). A container app's programs and checks are in its
