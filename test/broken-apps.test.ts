@@ -51,6 +51,8 @@ describe('broken apps', () => {
     expect(byApp['application/zip']).toMatchObject({ status: 'failed', reason: expect.stringContaining('never-created does not exist') });
     expect(byApp['text/plain']).toMatchObject({ status: 'done' });
     expect(await ws().readLines('fail.log')).toHaveLength(2);
+    // Logged at start too, for a watch or daemon that runs for days.
+    expect(result.stderr).toMatch(/"apps":\["application\/pdf","application\/zip"\].*broken apps skipped/);
     expect(result.stdout).toMatch(/2 broken apps skipped \(--broken-apps skip\); their files failed:\n {2}application\/pdf \(api\.yml line \d+\): .*python3\.6.*\n {2}application\/zip \(api\.yml line \d+\): .*never-created/);
   });
 

@@ -55,6 +55,8 @@ export async function openSession(settings: Settings, options: { logger?: Logger
     runners = new Runners(settings.runner);
     const broken = await gateApps(config, runners, settings.brokenApps);
     const brokenApps = reasonsOf(broken);
+    // watch and daemon run for days: say at start, not only in a summary that comes at the end.
+    if (brokenApps.size > 0) logger.warn({ apps: [...brokenApps.keys()].map((app) => app.key) }, 'broken apps skipped (--broken-apps skip): their files fail; `broapt apps check` says why');
     await runners.start(config, new Set(brokenApps.keys()));
     const local = await History.open(settings.logsPath, { retryFailed: settings.retryFailed });
     const { history, installLock, resultCache } = options.backend?.({ config, history: local, logger }) ?? { history: local };
