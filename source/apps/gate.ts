@@ -22,7 +22,7 @@ export async function gateApps(config: ApiConfig, runners: Runners, policy: Brok
   const shown = workdirs.length > 0 ? workdirs : problems;
   const first = shown[0]!;
   const one = shown.length === 1;
-  const fix = `Fix ${one ? 'it' : 'them'} and run \`broapt apps check\` to confirm, or run with --broken-apps skip to fail only their files.`;
+  const fix = `Fix ${one ? 'it' : 'them'} and run \`broapt apps check\` to confirm, or run with --broken-apps skip to fail only ${one ? 'its' : 'their'} files.`;
   if (workdirs.length > 0) {
     throw new ConfigError(
       'E_API_WORKDIR',
