@@ -36,7 +36,12 @@ export function runsFolder(): string {
     // Folders of broapt processes that ended without removing them (a warm process's live as long as it does).
     for (const name of fs.readdirSync(root)) {
       const owner = Number(/^out-(\d+)-/.exec(name)?.[1]);
-      if (owner > 0 && !alive(owner)) fs.rmSync(path.join(root, name), { recursive: true, force: true });
+      if (!(owner > 0) || alive(owner)) continue;
+      try {
+        fs.rmSync(path.join(root, name), { recursive: true, force: true });
+      } catch {
+        // A mount a dead run left on it (EBUSY) must not stop this one: the folder waits for a later cleanup.
+      }
     }
     runsRoot = root;
   }
