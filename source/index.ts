@@ -9,7 +9,8 @@ export { History, type FileHistory, type HistoryStats } from './history/history.
 export { AppendLog } from './history/append-log.ts';
 export type { ApiConfig, App, AppMatch } from './api/app.ts';
 export { loadApiConfig, parseApiConfig, type LoadOptions } from './api/load.ts';
-export { matchApp, resolveWorkdir } from './api/match.ts';
+export { matchApp } from './api/match.ts';
+export { resolveWorkdir } from './api/workdir.ts';
 export { expandVars } from './api/expand.ts';
 export { runCommand, type CommandSpec } from './runner/host.ts';
 export { succeeded, type CommandResult, type Phase } from './runner/result.ts';
@@ -31,7 +32,9 @@ export { mergeReports, commandReport, type CommandReport, type TaggedFinding, ty
 export { collectReport, reportPathOf } from './report/collect.ts';
 export { ReportLogs, REPORTS_LOG, BROAPT_LOG, BROAPT_LOG_FIELDS } from './report/logs.ts';
 export { childFuid, childrenOf, childrenPathOf, MAX_CHILD_DEPTH, type ChildOrigin } from './report/children.ts';
-export { checkApps, assertAppsReady, programOf, type AppProblem, type CheckOptions } from './apps/check.ts';
+export { checkApps, programOf, type CheckOptions } from './apps/check.ts';
+export { gateApps } from './apps/gate.ts';
+export type { AppProblem } from './apps/problems.ts';
 export { listApps, type AppRow } from './apps/list.ts';
 export { createLogger, silentLogger, type Logger } from './log.ts';
 export { readZeekLog, ZeekLogReader, type ReadOptions, type ReadStats } from './zeek/read.ts';
@@ -53,7 +56,8 @@ export { PcapQueue, type PcapRunOptions, type PcapRunResult } from './engine/run
 export { zeekEngine, ZEEK_SCRIPTS } from './engine/zeek.ts';
 export { zeekInvocation, mimePattern, type ZeekInvocation } from './engine/zeek-config.ts';
 export { startDaemon, type Daemon, type DaemonOptions } from './daemon/server.ts';
-export { remoteTarget, scanRemotely, type RemoteTarget, type RemoteCall, type RemoteOutcome } from './daemon/client.ts';
+export { scanRemotely, type RemoteCall, type RemoteOutcome } from './daemon/client.ts';
+export { remoteTarget, type RemoteTarget } from './runner/remote-target.ts';
 export { StatusBoard, type StatusSource, type StatusSnapshot, type Load } from './metrics/board.ts';
 export { PipelineMetrics } from './metrics/prometheus.ts';
 export type { AnalysedRecord, ResultCache } from './pipeline/result-cache.ts';

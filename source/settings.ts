@@ -37,7 +37,13 @@ export interface Settings {
   jsonMode: boolean;
   /** What one file's archives may unpack, all levels together (BROAPT_ARCHIVE_MAX_CHILDREN, _BYTES, _SECONDS). */
   archiveBudget: ArchiveBudget;
+  /** What a run does with apps `broapt apps check` finds broken (BROAPT_BROKEN_APPS, --broken-apps). */
+  brokenApps: BrokenAppsPolicy;
 }
+
+/** `refuse`: stop before any file. `skip`: fail the broken apps' files with the reason, run the rest. */
+export const BROKEN_APPS_POLICIES = ['refuse', 'skip'] as const;
+export type BrokenAppsPolicy = (typeof BROKEN_APPS_POLICIES)[number];
 
 /** Values given on the command line, by their Settings name; undefined means "not given". */
 export type SettingFlags = Partial<Record<keyof Settings, string | boolean | undefined>>;
@@ -105,20 +111,21 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     timeout: duration(pick(flags.timeout, '--timeout', env, ['BROAPT_TIMEOUT']), 300),
     retryFailed: flags.retryFailed === true,
     settleTime: number(pick(flags.settleTime, '--settle-time', env, ['BROAPT_SETTLE_TIME']), 0.5, { integer: false, min: 0 }),
-    runner: runnerKind(pick(flags.runner, '--runner', env, ['BROAPT_RUNNER'])),
+    runner: oneOf<RunnerKind>(pick(flags.runner, '--runner', env, ['BROAPT_RUNNER']), RUNNER_KINDS, 'host'),
     jsonMode: boolean(pick(flags.jsonMode, '--json-mode', env, ['BROAPT_JSON_MODE']), false),
     archiveBudget: {
       children: number(pick(undefined, '', env, ['BROAPT_ARCHIVE_MAX_CHILDREN']), DEFAULT_ARCHIVE_BUDGET.children, { integer: true, min: 0 }),
       bytes: number(pick(undefined, '', env, ['BROAPT_ARCHIVE_MAX_BYTES']), DEFAULT_ARCHIVE_BUDGET.bytes, { integer: true, min: 0 }),
       seconds: number(pick(undefined, '', env, ['BROAPT_ARCHIVE_MAX_SECONDS']), DEFAULT_ARCHIVE_BUDGET.seconds, { integer: false, min: 0 }),
     },
+    brokenApps: oneOf(pick(flags.brokenApps, '--broken-apps', env, ['BROAPT_BROKEN_APPS']), BROKEN_APPS_POLICIES, 'refuse'),
   };
 }
 
-function runnerKind(source: Source | undefined): RunnerKind {
-  if (!source) return 'host';
-  if (!(RUNNER_KINDS as readonly string[]).includes(source.value)) {
-    throw new UsageError(`${source.origin}=${JSON.stringify(source.value)} is not valid: give ${RUNNER_KINDS.join(', ')}.`, 'E_SETTING');
+function oneOf<T extends string>(source: Source | undefined, values: readonly T[], fallback: T): T {
+  if (!source) return fallback;
+  if (!(values as readonly string[]).includes(source.value)) {
+    throw new UsageError(`${source.origin}=${JSON.stringify(source.value)} is not valid: give ${values.length === 2 ? values.join(' or ') : values.join(', ')}.`, 'E_SETTING');
   }
-  return source.value as RunnerKind;
+  return source.value as T;
 }

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiConfig } from '../source/api/app.ts';
 import { expandVars } from '../source/api/expand.ts';
 import { loadApiConfig, parseApiConfig, type LoadOptions } from '../source/api/load.ts';
-import { matchApp, resolveWorkdir } from '../source/api/match.ts';
+import { matchApp } from '../source/api/match.ts';
+import { resolveWorkdir } from '../source/api/workdir.ts';
 import { mimeOf } from '../source/entry/entry.ts';
 import { ConfigError } from '../source/errors.ts';
 

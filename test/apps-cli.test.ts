@@ -50,9 +50,9 @@ describe('broapt apps', () => {
     for (const command of ['scan', 'watch']) {
       const result = await runCli([command], ws().env);
       expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(new RegExp(`^broapt ${command}: .*api\\.yml:\\d+:\\d+: example: an app is not usable, so no file was taken:\\n  example .*YARA rules do not compile`, 's'));
-      // The start-up gate checks only programs named by a path or variable: the pdf app's bare name is left to `apps check`.
-      expect(result.stderr).not.toContain('no-such-program-xyz');
+      expect(result.stderr).toMatch(new RegExp(`^broapt ${command}: .*api\\.yml:\\d+:\\d+: example: apps are not usable, so no file was taken:\\n  example .*YARA rules do not compile`, 's'));
+      // The start-up gate runs the checks of `apps check`: the pdf app's missing program is named too.
+      expect(result.stderr).toContain('application/pdf (api.yml line 13): `no-such-program-xyz "$BROAPT_PATH"` starts no-such-program-xyz, which is not on PATH');
     }
     expect(await ws().readLines('dump.log')).toEqual([]);
     expect(await ws().readLines('processed.jsonl')).toEqual([]);

@@ -208,7 +208,7 @@ describe('start-up checks', () => {
     const result = await runCli(['scan'], ws().env);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('working directory does not exist');
-    expect(result.stderr).toContain(`application/pdf (line 4): ${path.join(ws().api, 'application', 'pdf', 'pdf-tools')}`);
+    expect(result.stderr).toContain(`application/pdf (api.yml line 4): working directory ${path.join(ws().api, 'application', 'pdf', 'pdf-tools')} does not exist`);
     expect(result.stderr).toContain('mkdir -p');
     expect(await ws().records()).toEqual([]);
   });

@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../source/api/load.ts';
-import { matchApp, missingWorkdirs } from '../source/api/match.ts';
+import { missingWorkdirs } from '../source/apps/check.ts';
+import { matchApp } from '../source/api/match.ts';
 import { eicar } from '../source/demo/samples.ts';
 import { mimeOf } from '../source/entry/entry.ts';
 import { makeEntry } from '../source/entry/make-entry.ts';
@@ -85,7 +86,7 @@ describe('the shipped apps/api.yml', () => {
 
   it('assigns each file type a key, and every key runs the one warm shipped analyzer', async () => {
     const config = await loadApiConfig(SHIPPED_API_ROOT, { defaultTimeoutMs: 1000 });
-    expect(await missingWorkdirs(config)).toEqual([]);
+    expect(missingWorkdirs(config)).toEqual([]);
     expect(ASSIGNMENTS.map(([mime]) => {
       const { app, reason } = matchApp(config, mimeOf(mime));
       return [mime, app.key, reason];

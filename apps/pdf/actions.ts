@@ -3,7 +3,7 @@
  * targets on other machines (UNC paths that leak the user's NTLM hash), and
  * the rarer actions that reach out (/GoToE, /GoToR, /ImportData, /SubmitForm).
  */
-import type { PdfDocument } from './objects.ts';
+import type { PdfDocument } from './document.ts';
 import { deref, stringText, textOf, valueOf, valuesOf } from './values.ts';
 
 export interface Launch {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Child } from '../lib/analyzer.ts';
 import { RUNNABLE_FILE } from './actions.ts';
-import type { PdfDocument } from './objects.ts';
+import type { PdfDocument } from './document.ts';
 import { deref, stringText, valueOf } from './values.ts';
 
 export interface Attachment {

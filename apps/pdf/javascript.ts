@@ -5,7 +5,7 @@
  * what it does (exploit-era API calls, dropping and launching attachments,
  * obfuscation and heap sprays).
  */
-import type { PdfDocument, PdfObject } from './objects.ts';
+import type { PdfDocument, PdfObject } from './document.ts';
 import { deref, textOf, valuesOf } from './values.ts';
 
 export type Trigger = 'field' | 'document';

@@ -5,7 +5,7 @@
  * click-anywhere overlay) and by how many sites they lead to.
  */
 import { EXECUTABLE_FILE, RUNNABLE_FILE } from './actions.ts';
-import type { PdfDocument } from './objects.ts';
+import type { PdfDocument } from './document.ts';
 import { textOf, valueOf, valuesOf } from './values.ts';
 
 export interface Link {

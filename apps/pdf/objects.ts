@@ -6,33 +6,9 @@
  * escapes are decoded and remembered as obfuscation.
  */
 import { type Decrypt, decryptStrings, emptyPasswordDecryptor } from './crypt.ts';
-import { type Budget, decodeStream, filtersOf } from './filters.ts';
+import type { PdfDocument, PdfObject } from './document.ts';
+import { decodeStream, filtersOf } from './filters.ts';
 import { stringBytes, tokenEnd } from './values.ts';
-
-export interface PdfObject {
-  /** `N G` (generation 0 inside object streams). */
-  id: string;
-  /** The object's text before any stream, names decoded. */
-  dict: string;
-  /** The decoded stream, when the object has one and its filters could be undone. */
-  stream?: Buffer;
-  /** The stream as stored, when the object has one. */
-  raw?: Buffer;
-  filters: string[];
-}
-
-export interface PdfDocument {
-  header: string | null;
-  objects: Map<string, PdfObject>;
-  encrypted: boolean;
-  /** Encrypted, and opened with the empty user password: the encryption hides nothing from a reader. */
-  decrypted: boolean;
-  /** Escaped name → how often it was written with `#xx`. */
-  obfuscatedNames: Record<string, number>;
-  budget: Budget;
-  /** The whole file as latin1, for the checks that look past the objects (polyglots). */
-  text: string;
-}
 
 export const MAX_OBJECTS = 100_000;
 export const MAX_DECODED_BYTES = 64 << 20;

@@ -4,7 +4,7 @@
  * the text of PDF strings (literal escapes, hex, UTF-16) or of the stream a
  * reference points to. Bounded by the dictionary's length.
  */
-import type { PdfDocument } from './objects.ts';
+import type { PdfDocument } from './document.ts';
 
 /** A value longer than this is cut there: real scripts and dictionaries are smaller, and an unclosed one costs no more. */
 const MAX_TOKEN_CHARS = 2 << 20;

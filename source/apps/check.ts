@@ -1,24 +1,17 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ApiConfig, App } from '../api/app.ts';
-import { missingWorkdirs, resolveWorkdir } from '../api/match.ts';
-import { ConfigError } from '../errors.ts';
-
-/** One thing that makes an app unusable, in words a user can act on. */
-export interface AppProblem {
-  app: App;
-  problem: string;
-}
+import { globRegExp } from '../api/match.ts';
+import { isFolder, resolveWorkdir } from '../api/workdir.ts';
+import { DEFAULT_LIMITS, type Isolation } from '../runner/plan.ts';
+import { shownInSandbox } from '../runner/sandbox.ts';
+import type { Runners } from '../runner/select.ts';
+import { runCheck, type CheckRun } from './check-command.ts';
+import type { AppProblem } from './problems.ts';
 
 export interface CheckOptions {
-  /**
-   * `all`: every command's program must be found, bare names on PATH included
-   * (`broapt apps check`). `named`: only programs named by a path or a set
-   * variable (`"$NODE" scan.ts`), as the start-up gate of scan and watch does:
-   * a bare name may be a function or come from a PATH the commands set.
-   */
-  programs: 'all' | 'named';
+  /** The run's runners: each app is checked on the runner its files will run on. */
+  runners: Runners;
   /** Longest a `check` command may take. */
   timeoutMs?: number;
   /** Told once per distinct check that passed, with what it printed (which engines it found, say). */
@@ -61,97 +54,102 @@ function findProgram(name: string, cwd: string, pathVar: string | undefined): bo
   return (pathVar ?? '').split(':').some((dir) => dir !== '' && executable(path.join(dir, name)));
 }
 
-function programProblems(app: App, workdir: string, options: CheckOptions): string[] {
+function programProblems(app: App, workdir: string, sandboxed: boolean): string[] {
   const env = { ...process.env, ...app.environ };
   const problems: string[] = [];
   for (const command of [...app.install, ...app.check, ...app.scripts, app.report]) {
     const word = programOf(command);
     if (word === undefined || SHELL_WORDS.has(word)) continue;
-    const named = word.includes('$') || word.includes('/');
-    if (!named && options.programs === 'named') continue;
     const name = expand(word, env);
     if (name === undefined) {
-      if (options.programs === 'all') problems.push(`\`${command}\` starts ${word}, which uses a variable that is not set: set it in api.yml \`environment\` or \`environ\``);
+      problems.push(`\`${command}\` starts ${word}, which uses a variable that is not set: set it in api.yml \`environment\` or \`environ\``);
       continue;
     }
     if (!findProgram(name, workdir, env.PATH)) {
       problems.push(`\`${command}\` starts ${name}, which ${name.includes('/') ? 'is not an executable file' : 'is not on PATH'}: install it or fix the command`);
+    } else if (sandboxed && name.includes('/') && !shownInSandbox(path.resolve(workdir, name), workdir, app.mounts)) {
+      problems.push(`\`${command}\` starts ${name}, which the sandbox does not show: add its folder to \`mounts\``);
     }
   }
   return [...new Set(problems)];
 }
 
-/** Runs one `check` command: `problem` is undefined when it passes; `output` is what it printed. */
-function runCheck(command: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ problem?: string; output: string }> {
-  return new Promise((resolve) => {
-    // Its own process group, so a timeout kills what the check started too (the shipped one runs node, yarac, clamscan).
-    const child = spawn('/bin/sh', ['-c', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, timeoutMs);
-    let output = '';
-    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', (error) => resolve({ problem: error.message, output }));
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) return resolve({ output });
-      const how = timedOut ? `did not finish within ${timeoutMs / 1000} s` : signal ? `was killed by ${signal}` : `exited ${code}`;
-      resolve({ problem: `check \`${command}\` ${how}${output.trim() ? `:\n      ${output.trim().split('\n').join('\n      ')}` : ''}`, output });
-    });
-  });
+/** The folders a glob app's files may run in when its pattern folder is missing: `<media>/<subtype>` folders it matches. */
+function typeFolders(config: ApiConfig, app: App): string[] {
+  const regex = globRegExp(app.pattern);
+  const media = path.join(config.root, app.mediaType);
+  const names = fs.readdirSync(media, { withFileTypes: true }).filter((entry) => entry.isDirectory() && regex.test(entry.name));
+  return names.map((entry) => resolveWorkdir(config, app, entry.name)).filter(isFolder);
 }
 
 /**
- * Every problem of every app, found before any file is taken: a missing
- * workdir, a program that is not there, a `check` command that fails (rules
- * that do not compile, a database that does not load). Apps sharing a check
- * (same command, folder and variables) run it once.
+ * The folders an app's commands would run in; empty when there is none. A
+ * glob app runs in its pattern folder, or else in the folder of each type it
+ * matches (the reference's layout): any of those will do.
+ */
+export function workdirsOf(config: ApiConfig, app: App): string[] {
+  const workdir = resolveWorkdir(config, app);
+  if (isFolder(workdir)) return [workdir];
+  if (!app.isGlob || path.isAbsolute(app.workdir)) return [];
+  try {
+    return typeFolders(config, app);
+  } catch {
+    return [];
+  }
+}
+
+/** Apps with no working directory: their commands could not start. */
+export function missingWorkdirs(config: ApiConfig): Array<{ app: App; workdir: string }> {
+  return [config.example, ...config.apps].filter((app) => workdirsOf(config, app).length === 0).map((app) => ({ app, workdir: resolveWorkdir(config, app) }));
+}
+
+function workdirProblem(app: App, workdir: string): string {
+  const fallback = app.isGlob && !path.isAbsolute(app.workdir) ? `, nor a folder ${path.join(path.dirname(path.dirname(workdir)), '<subtype>')} of a type it matches` : '';
+  return `working directory ${workdir} does not exist${fallback}: create it (mkdir -p) or fix \`workdir\``;
+}
+
+/**
+ * Every problem of every app, found before any file is taken, with the
+ * runner each app's files will run on: a missing workdir, a runner that
+ * cannot run it (no bwrap, no image), a program that is not there, a `check`
+ * command that fails where the files will run (rules that do not compile, a
+ * database that does not load, a path the sandbox does not show). Apps
+ * sharing a check (same command, folder, variables and runner) run it once.
+ * `scan`, `watch` and `apps check` all ask this, so they agree.
  */
 export async function checkApps(config: ApiConfig, options: CheckOptions): Promise<AppProblem[]> {
-  const problems: AppProblem[] = (await missingWorkdirs(config)).map(({ app, workdir }) => ({ app, problem: `working directory ${workdir} does not exist: create it (mkdir -p) or fix \`workdir\`` }));
-  const runs = new Map<string, Promise<{ problem?: string; output: string }>>();
+  const { runners } = options;
+  const problems: AppProblem[] = [];
+  const runs = new Map<string, Promise<CheckRun>>();
   const apps = [config.example, ...config.apps];
   const pending: Array<Promise<void>> = [];
   for (const app of apps) {
-    const workdir = resolveWorkdir(config, app);
-    if (problems.some((p) => p.app === app)) continue;
-    for (const problem of programProblems(app, workdir, options)) problems.push({ app, problem });
+    const [workdir] = workdirsOf(config, app);
+    if (workdir === undefined) {
+      problems.push({ app, kind: 'workdir', problem: workdirProblem(app, resolveWorkdir(config, app)) });
+      continue;
+    }
+    const runner = runners.problemOf(app);
+    if (runner) {
+      problems.push({ app, kind: 'runner', problem: runner.problem });
+      continue;
+    }
+    const kind = runners.kindOf(app);
+    // A container app's programs and checks are in its image, which scan builds or pulls with the first file.
+    if (kind === 'container') continue;
+    for (const problem of programProblems(app, workdir, kind === 'sandbox')) problems.push({ app, kind: 'program', problem });
+    const isolation: Isolation | undefined = kind === 'sandbox' ? { kind, limits: { ...DEFAULT_LIMITS, ...app.limits }, mounts: app.mounts } : undefined;
     for (const command of app.check) {
-      const key = JSON.stringify([command, workdir, app.environ]);
+      const key = JSON.stringify([command, workdir, app.environ, isolation ?? null]);
       if (!runs.has(key)) {
-        const run = runCheck(command, workdir, app.environ, Math.min(app.timeoutMs, options.timeoutMs ?? 120_000));
+        const run = runCheck(command, workdir, app.environ, Math.min(app.timeoutMs, options.timeoutMs ?? 120_000), isolation);
         runs.set(key, run);
         void run.then(({ problem, output }) => problem === undefined && options.onPass?.(command, output));
       }
-      pending.push(runs.get(key)!.then(({ problem }) => void (problem && problems.push({ app, problem }))));
+      pending.push(runs.get(key)!.then(({ problem }) => void (problem && problems.push({ app, kind: 'check', problem }))));
     }
   }
   await Promise.all(pending);
   // Apps in file order, so the report reads like api.yml.
   return problems.sort((a, b) => apps.indexOf(a.app) - apps.indexOf(b.app));
-}
-
-export function formatProblems(problems: AppProblem[]): string {
-  return problems.map(({ app, problem }) => `  ${app.key} (${path.basename(app.position.file)} line ${app.position.line}): ${problem}`).join('\n');
-}
-
-/** The start-up gate of scan and watch: a broken app must stop the run, never silently switch detection off. */
-export async function assertAppsReady(config: ApiConfig): Promise<void> {
-  const problems = await checkApps(config, { programs: 'named' });
-  const first = problems[0];
-  if (!first) return;
-  throw new ConfigError(
-    'E_APP_BROKEN',
-    `${problems.length === 1 ? 'an app is' : 'apps are'} not usable, so no file was taken:\n${formatProblems(problems)}\nFix ${problems.length === 1 ? 'it' : 'them'} and run \`broapt apps check\` to confirm.`,
-    first.app.key,
-    first.app.position,
-  );
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ApiConfig, App } from '../api/app.ts';
-import { matchApp, resolveWorkdir } from '../api/match.ts';
+import { matchApp } from '../api/match.ts';
+import { resolveWorkdir } from '../api/workdir.ts';
 import { makeEntry } from '../entry/make-entry.ts';
 import type { RunnerKind } from '../runner/plan.ts';
 

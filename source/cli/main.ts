@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { BroaptError } from '../errors.ts';
+import { version } from './version.ts';
 interface Command {
   run: (args: string[]) => Promise<number>;
   help: string;
@@ -22,11 +22,6 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
 };
 
 const NAME_WIDTH = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
-
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 const MAIN_HELP = `Usage: broapt <command> [options]
 

@@ -17,6 +17,7 @@ export const SETTING_OPTIONS = {
   timeout: { type: 'string' },
   'retry-failed': { type: 'boolean' },
   runner: { type: 'string' },
+  'broken-apps': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
@@ -37,6 +38,8 @@ export const SETTING_HELP = `Settings (flags win over the BROAPT_* variables, wh
   --retry-failed                           take files listed in fail.log again
   --runner KIND       BROAPT_RUNNER        host|sandbox|container, for apps whose api.yml
                                            sets no \`runner\`                    [host]
+  --broken-apps WHAT  BROAPT_BROKEN_APPS   refuse|skip: stop on an app \`broapt apps check\`
+                                           finds broken, or fail only its files [refuse]
   --log-level LEVEL   BROAPT_LOG_LEVEL     trace|debug|info|warn|error|silent   [info]
                       BROAPT_ARCHIVE_MAX_CHILDREN, BROAPT_ARCHIVE_MAX_BYTES, BROAPT_ARCHIVE_MAX_SECONDS
                                            what one file's archives may unpack, all levels
@@ -66,6 +69,7 @@ export function settingsFrom(values: Record<string, string | boolean | undefined
     retryFailed: values['retry-failed'],
     settleTime: values['settle-time'],
     runner: values.runner,
+    brokenApps: values['broken-apps'],
   });
 }
 

@@ -91,7 +91,7 @@ export async function runPass(
       if (session.processor.logFailure === undefined) throw error;
     });
   }
-  process.stdout.write(`${summary.format()}\n`);
+  process.stdout.write(`${summary.format()}\n${session.skippedApps}`);
   const logFailure = session.processor.logFailure;
   if (logFailure !== undefined) throw logsFailedError(logFailure, session.processor.unrecorded);
   return summary.failed === 0 || options.exitOnFailures === false ? 0 : 1;

@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import type { ApiConfig } from '../api/app.ts';
+import type { ApiConfig, App } from '../api/app.ts';
 import { matchApp } from '../api/match.ts';
-import { remoteTarget } from '../daemon/client.ts';
 import type { Entry } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
 import type { AppendLog } from '../history/append-log.ts';
@@ -14,6 +13,7 @@ import { InstallGate, type InstallLock } from '../pool/install.ts';
 import { IN_FLIGHT_PER_JOB, type FilePool } from '../pool/pool.ts';
 import type { Task } from '../pool/task.ts';
 import { logFolderOf } from '../runner/api-logs.ts';
+import { remoteTarget } from '../runner/remote-target.ts';
 import { Runners, type Prepared } from '../runner/select.ts';
 import { RootBudgets } from '../report/budget.ts';
 import { childFuid, childrenOf, childrenPathOf, MAX_CHILD_DEPTH, type ChildOrigin } from '../report/children.ts';
@@ -46,6 +46,8 @@ export interface ProcessorOptions {
   logger: Logger;
   /** Wait until a file is this many ms untouched before taking it (watch mode). */
   settleMs?: number;
+  /** Apps skipped as broken (--broken-apps skip), with the reason their files fail with. */
+  brokenApps?: ReadonlyMap<App, string>;
 }
 
 export interface ProcessorEvents {
@@ -293,6 +295,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       ...originFields(this.#children.get(entry.path)),
     };
     const failed = (reason: string, commands: CommandResult[] = []) => ({ ...base, status: 'failed' as const, reason, commands });
+    const broken = this.#o.brokenApps?.get(app);
+    if (broken !== undefined) return failed(broken);
     // A remote app's commands run on the daemon, which has its own api.yml: none of them (install included) runs here.
     const remote = app.remote ? remoteTarget(app, entry.path, settings.dumpPath) : undefined;
     if (typeof remote === 'string') return failed(remote);

@@ -1,8 +1,6 @@
 import path from 'node:path';
 import type { ApiConfig } from '../api/app.ts';
 import { loadApiConfig } from '../api/load.ts';
-import { missingWorkdirs } from '../api/match.ts';
-import { ConfigError } from '../errors.ts';
 import { AppendLog } from '../history/append-log.ts';
 import { History, type FileHistory } from '../history/history.ts';
 import { assertLogsWritable } from '../history/logs-writable.ts';
@@ -10,7 +8,8 @@ import { silentLogger, type Logger } from '../log.ts';
 import type { InstallLock } from '../pool/install.ts';
 import { FilePool } from '../pool/pool.ts';
 import { ReportLogs } from '../report/logs.ts';
-import { assertAppsReady } from '../apps/check.ts';
+import { gateApps } from '../apps/gate.ts';
+import { reasonsOf, skippedAppsNote } from '../apps/problems.ts';
 import type { Settings } from '../settings.ts';
 import { Runners } from '../runner/select.ts';
 import { Processor, type ProcessorOptions } from './processor.ts';
@@ -22,6 +21,8 @@ export interface Session {
   history: FileHistory;
   processor: Processor;
   logger: Logger;
+  /** Under `--broken-apps skip`: the apps skipped and why, for the summary; empty otherwise. */
+  skippedApps: string;
   /** Our own output folders; when they sit inside the dump folder they are not input. */
   ownFolders: string[];
   /** Flush history and records, stop the pool. Call once, after the processor is idle. */
@@ -52,16 +53,18 @@ export async function openSession(settings: Settings, options: { logger?: Logger
   let runners: Runners | undefined;
   try {
     const config = await loadApiConfig(settings.apiRoot, { defaultTimeoutMs: settings.timeout * 1000 });
-    await assertWorkdirs(config);
-    await assertAppsReady(config);
     runners = new Runners(settings.runner);
-    await runners.start(config);
+    const broken = await gateApps(config, runners, settings.brokenApps);
+    const brokenApps = reasonsOf(broken);
+    // watch and daemon run for days: say at start, not only in a summary that comes at the end.
+    if (brokenApps.size > 0) logger.warn({ apps: [...brokenApps.keys()].map((app) => app.key) }, 'broken apps skipped (--broken-apps skip): their files fail; `broapt apps check` says why');
+    await runners.start(config, new Set(brokenApps.keys()));
     for (const folder of new Set([settings.logsPath, settings.apiLogs])) await assertLogsWritable(folder);
     const local = await History.open(settings.logsPath, { retryFailed: settings.retryFailed });
     const { history, installLock, resultCache } = options.backend?.({ config, history: local, logger }) ?? { history: local };
     const records = await AppendLog.open(path.join(settings.logsPath, 'processed.jsonl'));
     const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
-    const session = sessionOf({ settings, config, history, records, reportLogs, pool, runners, logger, installLock, resultCache, settleMs: options.settleMs ?? 0 });
+    const session = sessionOf({ settings, config, history, records, reportLogs, pool, runners, logger, installLock, resultCache, brokenApps, settleMs: options.settleMs ?? 0 }, skippedAppsNote(broken));
     await session.processor.givenPaths.add(settings.dumpPath);
     return session;
   } catch (error) {
@@ -71,7 +74,7 @@ export async function openSession(settings: Settings, options: { logger?: Logger
   }
 }
 
-function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: ReportLogs }): Session {
+function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: ReportLogs }, skippedApps: string): Session {
   const { settings, config, history, records, reportLogs, pool, runners, logger } = parts;
   const processor = new Processor(parts);
   return {
@@ -80,6 +83,7 @@ function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: Rep
     history,
     processor,
     logger,
+    skippedApps,
     ownFolders: [settings.logsPath, settings.apiLogs],
     killRunning: () => {
       pool.killRunning();
@@ -94,18 +98,4 @@ function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: Rep
       if (failed) throw failed.reason;
     },
   };
-}
-
-/** Every app's working directory must exist before the first file: otherwise each of its files would fail alike. */
-async function assertWorkdirs(config: ApiConfig): Promise<void> {
-  const missing = await missingWorkdirs(config);
-  const first = missing[0];
-  if (!first) return;
-  const list = missing.map(({ app, workdir }) => `  ${app.key} (line ${app.position.line}): ${workdir}`).join('\n');
-  throw new ConfigError(
-    'E_API_WORKDIR',
-    `working director${missing.length === 1 ? 'y does' : 'ies do'} not exist:\n${list}\nCreate ${missing.length === 1 ? 'it' : 'them'} (mkdir -p) or set \`workdir\` in api.yml to a folder that exists.`,
-    first.app.key === 'example' ? 'example.workdir' : `${first.app.mediaType}.${first.app.pattern}.workdir`,
-    first.app.position,
-  );
 }

@@ -1,7 +1,6 @@
 import { Piscina } from 'piscina';
 import { killAllLaunchers, useLauncherRegistry } from '../runner/launcher.ts';
-import type { Task } from './task.ts';
-import type { TaskOutcome } from './worker.ts';
+import type { Task, TaskOutcome } from './task.ts';
 
 /**
  * Files handed to the pool per job: one running and the next ones already in

@@ -1,6 +1,8 @@
-import type { RemoteTarget } from '../daemon/client.ts';
 import type { Entry } from '../entry/entry.ts';
+import type { CommandReport } from '../report/merge.ts';
 import type { Isolation } from '../runner/plan.ts';
+import type { RemoteTarget } from '../runner/remote-target.ts';
+import type { CommandResult } from '../runner/result.ts';
 
 /**
  * What a pool worker needs to analyse one file: everything is resolved on the
@@ -36,4 +38,16 @@ export interface Task {
 /** Variables every command gets besides api.yml's; file-derived values reach commands only this way. */
 export function fileEnvironment(entry: Entry): Record<string, string> {
   return { BROAPT_PATH: entry.path, BROAPT_MIME: entry.mime.name };
+}
+
+export interface TaskOutcome {
+  commands: CommandResult[];
+  /** The reports of the commands that gave one (apps/README.md). */
+  reports: CommandReport[];
+  /** Of the file, when it was read; undefined when an app reported it (the record takes that one). */
+  sha256?: string;
+  /** Set when a command failed for good: the file is then a failure. */
+  reason?: string;
+  /** The pool was stopping before this file started: nothing ran, nothing is recorded. */
+  cancelled?: true;
 }

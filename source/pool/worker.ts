@@ -1,6 +1,5 @@
 // Piscina hands a worker its pool's workerData unchanged; reading it here spares the worker loading piscina's index.
 import { workerData } from 'node:worker_threads';
-import { runRemoteTask } from '../daemon/remote-task.ts';
 import { collectReport, reportPathOf } from '../report/collect.ts';
 import { sha256File } from '../report/hash.ts';
 import { childrenPathOf } from '../report/children.ts';
@@ -8,21 +7,10 @@ import { commandReport, mergeReports, type CommandReport } from '../report/merge
 import { commandLogPath } from '../runner/api-logs.ts';
 import { runCommand } from '../runner/host.ts';
 import { useLauncherRegistry } from '../runner/launcher.ts';
+import { runRemoteTask } from '../runner/remote.ts';
 import { succeeded, type CommandResult, type Phase } from '../runner/result.ts';
 import { describeFailure } from './failure.ts';
-import { fileEnvironment, type Task } from './task.ts';
-
-export interface TaskOutcome {
-  commands: CommandResult[];
-  /** The reports of the commands that gave one (apps/README.md). */
-  reports: CommandReport[];
-  /** Of the file, when it was read; undefined when an app reported it (the record takes that one). */
-  sha256?: string;
-  /** Set when a command failed for good: the file is then a failure. */
-  reason?: string;
-  /** The pool was stopping before this file started: nothing ran, nothing is recorded. */
-  cancelled?: true;
-}
+import { fileEnvironment, type Task, type TaskOutcome } from './task.ts';
 
 const shared = workerData as { stop: Int32Array; launchers: Int32Array; lanes: number };
 const stopFlag = shared.stop;

@@ -6,8 +6,7 @@ import path from 'node:path';
 import type { App, ContainerOptions } from '../api/app.ts';
 import { UsageError } from '../errors.ts';
 import { quote } from './launcher.ts';
-import type { EngineCommand, Limits } from './plan.ts';
-import type { IsolatedRun } from './sandbox.ts';
+import type { EngineCommand, IsolatedRun, Limits } from './plan.ts';
 
 /** Engines tried, in order, when BROAPT_CONTAINER_ENGINE is not set. */
 const ENGINES = ['docker', 'podman'];

@@ -40,7 +40,7 @@ export interface LaunchOutcome {
 // Longer delays make setTimeout fire at once, which would turn a huge timeout into none.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const SIGNAL_NAMES = new Map(Object.entries(os.constants.signals).map(([name, number]) => [number, name]));
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The first variable name a shell cannot export, if any. */
 export function invalidEnvName(env: Record<string, string>): string | undefined {

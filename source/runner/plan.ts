@@ -46,3 +46,18 @@ export interface Isolation {
   /** For `container`: the engine, the image (already built) and the `run` options of the app's `container:` map. */
   container?: { engine: EngineCommand; image: string; options: string[] };
 }
+
+/** What one isolated command sees of the host besides the system folders. */
+export interface IsolatedRun {
+  isolation: Isolation;
+  /** Shell code, run by /bin/sh inside. */
+  command: string;
+  /** The app's workdir: shown read-only, and the command's working directory. */
+  cwd: string;
+  /** Variables the command gets (their values come from the launcher's exports, never from the code). */
+  envNames: string[];
+  /** The file under analysis, shown read-only; absent for a command without one. */
+  file?: string;
+  /** The only writable host folder. */
+  outputDir: string;
+}

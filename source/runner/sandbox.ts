@@ -1,24 +1,9 @@
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runsFolder } from './isolate.ts';
 import { quote } from './launcher.ts';
-import type { Isolation } from './plan.ts';
-
-/** What one isolated command sees of the host besides the system folders. */
-export interface IsolatedRun {
-  isolation: Isolation;
-  /** Shell code, run by /bin/sh inside. */
-  command: string;
-  /** The app's workdir: shown read-only, and the command's working directory. */
-  cwd: string;
-  /** Variables the command gets (their values come from the launcher's exports, never from the code). */
-  envNames: string[];
-  /** The file under analysis, shown read-only; absent for a command without one. */
-  file?: string;
-  /** The only writable host folder. */
-  outputDir: string;
-}
+import type { IsolatedRun, Isolation, Mount } from './plan.ts';
+import { runsFolder } from './run-folder.ts';
 
 /**
  * The users a sandbox runs as when broapt is root (RLIMIT_NPROC never applies
@@ -142,4 +127,27 @@ function reorderDirs(args: string[]): void {
   dirs.sort((a, b) => a.length - b.length);
   let next = 0;
   for (let i = 0; i < args.length; i++) if (args[i] === '--dir') args[i + 1] = dirs[next++]!;
+}
+
+/**
+ * Whether a host file is there for a sandboxed command with this workdir and
+ * these mounts: the path as written and, links followed, the file it names
+ * (a link into an unmounted folder dangles inside). Mounts shown at another
+ * path are taken on trust.
+ */
+export function shownInSandbox(file: string, cwd: string, mounts: Mount[]): boolean {
+  const shown = [...SYSTEM_DIRS, ...SYSTEM_LINKS, cwd, ...mounts.map((mount) => mount.target)];
+  if (mounts.some((mount) => mount.target !== mount.source && within(file, mount.target))) return true;
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    return false;
+  }
+  return [file, real].every((p) => shown.some((root) => within(p, root)));
+}
+
+function within(file: string, root: string): boolean {
+  const relative = path.relative(root, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }

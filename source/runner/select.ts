@@ -39,18 +39,34 @@ export class Runners {
     return app.runner ?? this.#default;
   }
 
-  /** Before the first file: every container app has an image, the engine exists, and orphans of a dead broapt are gone. */
-  async start(config: ApiConfig): Promise<void> {
-    const apps = [config.example, ...config.apps];
-    if (apps.some((app) => this.kindOf(app) === 'sandbox') && which('bwrap', this.#env) === undefined) {
-      throw new UsageError('an app runs in the sandbox, but bwrap (bubblewrap) is not on PATH: install it (apt-get install bubblewrap), or choose another runner (--runner, `runner:` in api.yml).', 'E_NO_SANDBOX');
+  /**
+   * What keeps `app` from running on its runner, found without running
+   * anything: no bwrap for a sandbox app, no image for a container app.
+   */
+  problemOf(app: App): { code: string; problem: string } | undefined {
+    const kind = this.kindOf(app);
+    if (kind === 'sandbox' && which('bwrap', this.#env) === undefined) {
+      return { code: 'E_NO_SANDBOX', problem: 'it runs in the sandbox, but bwrap (bubblewrap) is not on PATH: install it (apt-get install bubblewrap), or choose another runner (--runner, `runner:` in api.yml)' };
     }
-    const containerApps = apps.filter((app) => this.kindOf(app) === 'container');
-    const bare = containerApps.find((app) => app.image === undefined && app.build === undefined);
-    if (bare) {
-      throw new ConfigError('E_API_NO_IMAGE', 'the default runner is `container`, and this app has no `image:` or `build:`: give one, or `runner: host` / `runner: sandbox` for it', bare.key, bare.position);
+    if (kind === 'container' && app.image === undefined && app.build === undefined) {
+      return { code: 'E_API_NO_IMAGE', problem: 'the default runner is `container`, and this app has no `image:` or `build:`: give one, or `runner: host` / `runner: sandbox` for it' };
     }
-    if (containerApps.length === 0) return;
+    return undefined;
+  }
+
+  /**
+   * Before the first file: every app but the `skipped` ones (broken, their
+   * files fail without running) can run, and orphan containers of a dead
+   * broapt are gone.
+   */
+  async start(config: ApiConfig, skipped: ReadonlySet<App> = new Set()): Promise<void> {
+    const apps = [config.example, ...config.apps].filter((app) => !skipped.has(app));
+    for (const app of apps) {
+      const found = this.problemOf(app);
+      if (found?.code === 'E_NO_SANDBOX') throw new UsageError(`${app.key}: ${found.problem}.`, found.code);
+      if (found) throw new ConfigError(found.code, found.problem, app.key, app.position);
+    }
+    if (!apps.some((app) => this.kindOf(app) === 'container')) return;
     const engine = this.engine();
     try {
       await removeLeftovers(engine, 'orphans');

@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { containerCommand, containerName, removeContainer } from './container.ts';
-import { makeOutputDir, takeReport } from './isolate.ts';
 import { exiting, invalidEnvName, type Launch, type LaunchOutcome } from './launcher.ts';
 import type { Isolation } from './plan.ts';
+import { makeOutputDir, takeReport } from './run-folder.ts';
 import { sandboxCommand } from './sandbox.ts';
 
 /**

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
 import { loadApiConfig } from '../../source/api/load.ts';
-import { resolveWorkdir } from '../../source/api/match.ts';
+import { resolveWorkdir } from '../../source/api/workdir.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = path.join(REPO, 'bin', 'broapt.js');

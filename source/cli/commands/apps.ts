@@ -1,21 +1,28 @@
 import { existsSync } from 'node:fs';
 import { loadApiConfig } from '../../api/load.ts';
-import { checkApps, formatProblems } from '../../apps/check.ts';
+import { checkApps } from '../../apps/check.ts';
 import { listApps } from '../../apps/list.ts';
+import { formatProblems } from '../../apps/problems.ts';
 import { UsageError } from '../../errors.ts';
 import { listFiles } from '../../pipeline/listing.ts';
 import { printable } from '../../pipeline/summary.ts';
+import { Runners } from '../../runner/select.ts';
 import { parse, SETTING_OPTIONS, settingsFrom } from '../options.ts';
 
-export const help = `Usage: broapt apps check [--api-root DIR]
+export const help = `Usage: broapt apps check [--api-root DIR] [--runner KIND]
        broapt apps list [--api-root DIR] [PATH...]
 
-check   Validates every app of api.yml before any file is taken: its working
-        directory exists, the program each command starts is there (on PATH,
-        or the file a variable or path names), and its \`check\` commands
-        pass (the shipped scan's: YARA rules compile, ClamAV databases load).
-        scan and watch run the same checks (programs named by a path or
-        variable only) and refuse to start on a broken app.
+check   Validates every app of api.yml before any file is taken, on the
+        runner its files will run on (--runner, \`runner:\` in api.yml): its
+        working directory exists, its runner can run it (bwrap for the
+        sandbox, an image for a container), the program each command starts
+        is there (on PATH, or the file a variable or path names, which a
+        sandbox app must also see through its workdir or mounts), and its
+        \`check\` commands pass where its files will run, in the sandbox for
+        a sandbox app (the shipped scan's: YARA rules compile, ClamAV
+        databases load). A container app's programs and checks are in its
+        image: not run here. scan and watch run the same checks and refuse to
+        start on a broken app, or with --broken-apps skip fail only its files.
         Exit status: 0 when every app is usable, 1 when one is not.
 list    Each MIME pattern of api.yml, its app (folder and report command), its
         runner and the files of PATH (default: the dump folder, if it exists)
@@ -54,7 +61,7 @@ export async function run(args: string[]): Promise<number> {
   if (action === 'check') {
     if (positionals.length > 0) throw new UsageError('`broapt apps check` takes no PATH.');
     const passed: string[] = [];
-    const problems = await checkApps(config, { programs: 'all', onPass: (command, output) => passed.push(...output.trim().split('\n').filter((line) => line !== '').map((line) => `  check \`${command}\`: ${line}`)) });
+    const problems = await checkApps(config, { runners: new Runners(settings.runner), onPass: (command, output) => passed.push(...output.trim().split('\n').filter((line) => line !== '').map((line) => `  check \`${command}\`: ${line}`)) });
     const apps = [config.example, ...config.apps];
     const broken = new Set(problems.map((p) => p.app));
     process.stdout.write(`${config.file}: ${apps.length} app${apps.length === 1 ? '' : 's'}, ${apps.length - broken.size} usable, ${broken.size} broken\n`);

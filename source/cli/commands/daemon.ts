@@ -10,8 +10,8 @@ import { openSession } from '../../pipeline/session.ts';
 import { onStopSignal } from '../../pipeline/shutdown.ts';
 import { REDIS_HELP, REDIS_OPTIONS, resolveRedisSettings } from '../../redis/settings.ts';
 import { number, pick } from '../../settings.ts';
-import { version } from '../main.ts';
 import { parse, requireExisting, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
+import { version } from '../version.ts';
 
 export const help = `Usage: broapt daemon [options]
 

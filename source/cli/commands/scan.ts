@@ -14,9 +14,10 @@ failures, rate, and a table of the files whose verdict is suspicious or
 malicious, worst first). Each file's merged report goes to
 <logs-path>/reports.jsonl and broapt.log. Exit status: 0 when no file failed,
 1 when some did, 2 for a usage or api.yml error, an app that \`broapt apps
-check\` finds broken, or logs that cannot be written (read-only, disk full:
-then intake stops, no file is failed for it, and the files not recorded are
-left for the next run). SIGUSR1, SIGTERM or SIGINT stop intake and let running
+check\` finds broken (with --broken-apps skip, its files fail instead), or
+logs that cannot be written (read-only, disk full: then intake stops, no file
+is failed for it, and the files not recorded are left for the next run).
+SIGUSR1, SIGTERM or SIGINT stop intake and let running
 files finish; the rest are taken next run.
 
 ${SETTING_HELP}

@@ -1,8 +1,8 @@
+import { scanRemotely } from '../daemon/client.ts';
+import type { Task, TaskOutcome } from '../pool/task.ts';
 import { commandReport } from '../report/merge.ts';
-import { commandLogPath } from '../runner/api-logs.ts';
-import type { Task } from '../pool/task.ts';
-import type { TaskOutcome } from '../pool/worker.ts';
-import { scanRemotely, type RemoteTarget } from './client.ts';
+import { commandLogPath } from './api-logs.ts';
+import type { RemoteTarget } from './remote-target.ts';
 
 /** A `remote: true` app's file in a pool worker: the daemon runs the app, its report comes back as the app's own. */
 export async function runRemoteTask(task: Task, target: RemoteTarget): Promise<TaskOutcome> {
