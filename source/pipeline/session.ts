@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.ts';
 import { AppendLog } from '../history/append-log.ts';
 import { History, type FileHistory } from '../history/history.ts';
 import { silentLogger, type Logger } from '../log.ts';
+import { OutputStage } from '../outputs/stage.ts';
 import type { InstallLock } from '../pool/install.ts';
 import { FilePool } from '../pool/pool.ts';
 import { ReportLogs } from '../report/logs.ts';
@@ -21,6 +22,8 @@ export interface Session {
   history: FileHistory;
   processor: Processor;
   logger: Logger;
+  /** Where records go after they are written: their delivery counts are in `outputs.stats`. */
+  outputs: OutputStage;
   /** Our own output folders; when they sit inside the dump folder they are not input. */
   ownFolders: string[];
   /** Flush history and records, stop the pool. Call once, after the processor is idle. */
@@ -59,7 +62,8 @@ export async function openSession(settings: Settings, options: { logger?: Logger
     const { history, installLock, resultCache } = options.backend?.({ config, history: local, logger }) ?? { history: local };
     const records = await AppendLog.open(path.join(settings.logsPath, 'processed.jsonl'));
     const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
-    return sessionOf({ settings, config, history, records, reportLogs, pool, runners, logger, installLock, resultCache, settleMs: options.settleMs ?? 0 });
+    const outputs = await OutputStage.open(settings.outputs, { logsPath: settings.logsPath, logger, backoffCapMs: settings.interval * 1000 });
+    return sessionOf({ settings, config, history, records, reportLogs, outputs, pool, runners, logger, installLock, resultCache, settleMs: options.settleMs ?? 0 });
   } catch (error) {
     await runners?.close();
     await pool.close();
@@ -67,8 +71,8 @@ export async function openSession(settings: Settings, options: { logger?: Logger
   }
 }
 
-function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: ReportLogs }): Session {
-  const { settings, config, history, records, reportLogs, pool, runners, logger } = parts;
+function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: ReportLogs; outputs: OutputStage }): Session {
+  const { settings, config, history, records, reportLogs, outputs, pool, runners, logger } = parts;
   const processor = new Processor(parts);
   return {
     settings,
@@ -76,6 +80,7 @@ function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: Rep
     history,
     processor,
     logger,
+    outputs,
     ownFolders: [settings.logsPath, settings.apiLogs],
     killRunning: () => {
       pool.killRunning();
@@ -84,6 +89,7 @@ function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: Rep
     async close() {
       await pool.close();
       await runners.close();
+      await outputs.close();
       await records.close();
       await reportLogs.close();
       await history.close();
