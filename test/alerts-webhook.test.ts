@@ -2,8 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { addSample, EICAR_API, fuidOf, spoolStates, writeCaptureLogs } from './helpers/alerts.ts';
-import { startCli, useWorkspace, waitFor } from './helpers/workspace.ts';
+import { EICAR_HASHES, fuidOf, outageScenario, spoolStates } from './helpers/alerts.ts';
+import { useWorkspace } from './helpers/workspace.ts';
 
 const ws = useWorkspace();
 const SECRET = 'a-shared-secret-for-the-test';
@@ -34,18 +34,22 @@ function listen(received: Map<string, Array<Record<string, unknown>>>, refused: 
 
 describe('webhook alerts', () => {
   it('POSTs one signed alert per malicious file with its Zeek context, none for clean ones, and delivers every alert exactly once across a 5 s outage', async () => {
-    await ws().writeApi(EICAR_API);
-    await writeCaptureLogs(ws().logs, [1, 2, 3, 4, 5]);
-    const receiver = await listen(new Map(), [], 0);
-    await addSample(ws(), 1, true);
-    await addSample(ws(), 2, false);
-    const run = startCli(['watch', '--settle-time', '0.1'], {
-      ...ws().env,
-      BROAPT_ALERT_WEBHOOK: `http://127.0.0.1:${receiver.port}/hook`,
-      BROAPT_ALERT_SECRET: SECRET,
+    let receiver = await listen(new Map(), [], 0);
+    const result = await outageScenario(ws(), {
+      output: 'webhook',
+      env: { BROAPT_ALERT_WEBHOOK: `http://127.0.0.1:${receiver.port}/hook`, BROAPT_ALERT_SECRET: SECRET },
+      count: () => receiver.received.size,
+      async stop() {
+        receiver.server.closeAllConnections();
+        await new Promise((resolve) => receiver.server.close(resolve));
+      },
+      async restart() {
+        receiver = await listen(receiver.received, receiver.refused, receiver.port);
+      },
     });
-    await waitFor(() => receiver.received.size === 1, 30_000, 'the first alert');
-    const [first] = [...receiver.received.values()][0]!;
+    expect(result.code).toBe(0);
+    receiver.server.close();
+    const [first] = receiver.received.get(`${fuidOf(1)}:${EICAR_HASHES.sha256}`)!;
     expect(first).toMatchObject({
       fuid: fuidOf(1),
       verdict: 'malicious',
@@ -60,28 +64,9 @@ describe('webhook alerts', () => {
       sender: '203.0.113.1',
       host: 'evil1.example',
       uri: '/payload1.txt',
-      md5: '44d88612fea8a8f36de82e1278abb02f',
-      sha1: '3395856ce81f2b7382dee72602f798b642f14140',
-      sha256: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f',
+      ...EICAR_HASHES,
     });
     expect((first!.findings as Array<{ rule: string }>).map((f) => f.rule)).toEqual(['eicar_test_file']);
-
-    // The receiver goes down; three more files arrive, two of them EICAR.
-    receiver.server.closeAllConnections();
-    await new Promise((resolve) => receiver.server.close(resolve));
-    const downAt = Date.now();
-    await addSample(ws(), 3, true);
-    await addSample(ws(), 4, false);
-    await addSample(ws(), 5, true);
-    await waitFor(async () => (await ws().readLines('dump.log')).length === 5, 30_000, 'the files analysed while the receiver is down');
-    await waitFor(async () => (await spoolStates(ws().logs)).some((s) => s.output === 'webhook' && s.failed > 0 && s.pending === 2), 30_000, 'failed deliveries spooled');
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 5000 - (Date.now() - downAt))));
-    const back = await listen(receiver.received, receiver.refused, receiver.port);
-
-    await waitFor(() => receiver.received.size === 3, 30_000, 'the spooled alerts after the receiver came back');
-    run.child.kill('SIGTERM');
-    expect((await run.done).code).toBe(0);
-    back.server.close();
     expect(receiver.refused).toEqual([]);
     expect([...receiver.received.values()].map((alerts) => alerts.length)).toEqual([1, 1, 1]);
     expect([...receiver.received.values()].map(([alert]) => alert!.fuid).sort()).toEqual([fuidOf(1), fuidOf(3), fuidOf(5)]);

@@ -2,13 +2,20 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { eicar } from '../../source/demo/samples.ts';
-import { broaptName, type Workspace } from './workspace.ts';
+import { broaptName, startCli, waitFor, type CliResult, type Workspace } from './workspace.ts';
 
 /** An app that finds EICAR as the shipped scan does, without its databases: fast and the same on every machine. */
 export const EICAR_API = `
 example:
   report: if grep -q EICAR-STANDARD-ANTIVIRUS-TEST-FILE "$BROAPT_PATH"; then echo '{"verdict":"malicious","score":100,"findings":[{"rule":"eicar_test_file","description":"EICAR test string","severity":"high"}]}'; else echo '{"verdict":"clean","score":0}'; fi
 `;
+
+/** What the alerts of an EICAR file must carry. */
+export const EICAR_HASHES = {
+  md5: '44d88612fea8a8f36de82e1278abb02f',
+  sha1: '3395856ce81f2b7382dee72602f798b642f14140',
+  sha256: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f',
+};
 
 /** The fuid broaptName gives file i. */
 export function fuidOf(i: number): string {
@@ -59,4 +66,32 @@ export async function spoolStates(logs: string): Promise<Array<{ output: string;
     }
   }
   return states;
+}
+
+/**
+ * The acceptance scenario of every networked output: `watch` with `env`
+ * alerts on EICAR file 1 (not on benign file 2); the receiver stops; files
+ * 3-5 arrive (3 and 5 EICAR) and their deliveries fail and are spooled; after
+ * 5 s the receiver is back and gets them. `count` is the number of distinct
+ * alerts the receiver holds.
+ */
+export async function outageScenario(ws: Workspace, options: { output: string; env: Record<string, string>; count: () => number; stop: () => Promise<void>; restart: () => Promise<void> }): Promise<CliResult> {
+  await ws.writeApi(EICAR_API);
+  await writeCaptureLogs(ws.logs, [1, 2, 3, 4, 5]);
+  await addSample(ws, 1, true);
+  await addSample(ws, 2, false);
+  const run = startCli(['watch', '--settle-time', '0.1'], { ...ws.env, ...options.env });
+  await waitFor(() => options.count() === 1, 30_000, 'the first alert');
+  await options.stop();
+  const downAt = Date.now();
+  await addSample(ws, 3, true);
+  await addSample(ws, 4, false);
+  await addSample(ws, 5, true);
+  await waitFor(async () => (await ws.readLines('dump.log')).length === 5, 30_000, 'the files analysed while the receiver is down');
+  await waitFor(async () => (await spoolStates(ws.logs)).some((s) => s.output === options.output && s.failed > 0 && s.pending === 2), 30_000, 'failed deliveries spooled');
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, 5000 - (Date.now() - downAt))));
+  await options.restart();
+  await waitFor(() => options.count() === 3, 30_000, 'the spooled alerts after the receiver came back');
+  run.child.kill('SIGTERM');
+  return run.done;
 }
