@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { zeekStamp } from '../report/logs.ts';
@@ -47,6 +47,7 @@ async function readIndicators(file: string): Promise<Map<string, ZeekRecord>> {
  * notice when the same file crosses the wire again.
  */
 export async function intelOutput(file: string): Promise<Output> {
+  await mkdir(path.dirname(file), { recursive: true });
   const known = await readIndicators(file);
   return {
     name: 'intel',
