@@ -4,10 +4,14 @@ import path from 'node:path';
 import { eicar } from '../../source/demo/samples.ts';
 import { broaptName, startCli, waitFor, type CliResult, type Workspace } from './workspace.ts';
 
-/** An app that finds EICAR as the shipped scan does, without its databases: fast and the same on every machine. */
+/**
+ * An app that finds EICAR as the shipped scan does, without its databases:
+ * fast and the same on every machine. A file holding SUSPICIOUS_MARKER is
+ * suspicious.
+ */
 export const EICAR_API = `
 example:
-  report: if grep -q EICAR-STANDARD-ANTIVIRUS-TEST-FILE "$BROAPT_PATH"; then echo '{"verdict":"malicious","score":100,"findings":[{"rule":"eicar_test_file","description":"EICAR test string","severity":"high"}]}'; else echo '{"verdict":"clean","score":0}'; fi
+  report: if grep -q EICAR-STANDARD-ANTIVIRUS-TEST-FILE "$BROAPT_PATH"; then echo '{"verdict":"malicious","score":100,"findings":[{"rule":"eicar_test_file","description":"EICAR test string","severity":"high"}]}'; elif grep -q SUSPICIOUS_MARKER "$BROAPT_PATH"; then echo '{"verdict":"suspicious","score":50,"findings":[{"rule":"odd_marker","description":"a marker","severity":"medium"}]}'; else echo '{"verdict":"clean","score":0}'; fi
 `;
 
 /** What the alerts of an EICAR file must carry. */
@@ -22,9 +26,10 @@ export function fuidOf(i: number): string {
   return `F${String(i).padStart(17, '0')}`;
 }
 
-/** Adds EICAR as file i (or a benign text when `malicious` is false); returns its path. */
-export function addSample(ws: Workspace, i: number, malicious: boolean): Promise<string> {
-  return ws.addFile(broaptName(i, 'text/plain', 'txt'), malicious ? eicar() : `benign text ${i}\n`);
+/** Adds EICAR as file i (a benign text when `kind` is false, a suspicious one for 'suspicious'); returns its path. */
+export function addSample(ws: Workspace, i: number, kind: boolean | 'suspicious'): Promise<string> {
+  const content = kind === true ? eicar() : kind === 'suspicious' ? `SUSPICIOUS_MARKER ${i}\n` : `benign text ${i}\n`;
+  return ws.addFile(broaptName(i, 'text/plain', 'txt'), content);
 }
 
 const HEADER = (pathName: string, fields: string[], types: string[]) =>

@@ -1,0 +1,37 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { addSample, EICAR_API, fuidOf } from './helpers/alerts.ts';
+import { runCli, useWorkspace } from './helpers/workspace.ts';
+
+const ws = useWorkspace();
+
+describe('output settings', () => {
+  it.each([
+    ['BROAPT_ALERT_WEBHOOK', 'ftp://siem.example/hook', 'give an http:// or https:// URL'],
+    ['BROAPT_ELASTIC_URL', 'not a url', 'give an http:// or https:// URL'],
+    ['BROAPT_ALERT_SYSLOG', 'udp://siem.example', 'give udp://HOST:PORT, tcp://HOST:PORT or unix:/PATH'],
+    ['BROAPT_ALERT_SYSLOG', 'unix:dev/log', 'give udp://HOST:PORT, tcp://HOST:PORT or unix:/PATH'],
+    ['BROAPT_ALERT_MIN', 'high', 'give suspicious or malicious'],
+    ['BROAPT_ALERT_TIMEOUT', '0', 'give a number of seconds above 0'],
+  ])('%s=%s stops the start with one line and exit 2', async (name, value, hint) => {
+    await ws().writeApi(EICAR_API);
+    const result = await runCli(['scan'], { ...ws().env, BROAPT_ALERT_COMMAND: 'true', [name]: value });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(`${name}=${JSON.stringify(value)} is not valid: ${hint}`)]);
+  });
+
+  it('BROAPT_ALERT_MIN decides which verdicts alert: malicious by default, suspicious too when asked', async () => {
+    await ws().writeApi(EICAR_API);
+    await addSample(ws(), 1, true);
+    await addSample(ws(), 2, 'suspicious');
+    await addSample(ws(), 3, false);
+    const alerted = path.join(ws().dir, 'alerted');
+    const env = { ...ws().env, BROAPT_ALERT_COMMAND: `echo "$BROAPT_ALERT_FUID" >> "${alerted}"` };
+    expect((await runCli(['scan'], env)).code).toBe(0);
+    expect((await fs.readFile(alerted, 'utf8')).trim().split('\n')).toEqual([fuidOf(1)]);
+    await fs.rm(alerted);
+    expect((await runCli(['scan'], { ...env, BROAPT_LOGS_PATH: path.join(ws().dir, 'logs2'), BROAPT_ALERT_MIN: 'suspicious' })).code).toBe(0);
+    expect((await fs.readFile(alerted, 'utf8')).trim().split('\n').sort()).toEqual([fuidOf(1), fuidOf(2)]);
+  }, 60_000);
+});
