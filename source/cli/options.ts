@@ -36,7 +36,15 @@ export const SETTING_HELP = `Settings (flags win over the BROAPT_* variables, wh
   --retry-failed                           take files listed in fail.log again
   --runner KIND       BROAPT_RUNNER        host|sandbox|container, for apps whose api.yml
                                            sets no \`runner\`                    [host]
-  --log-level LEVEL   BROAPT_LOG_LEVEL     trace|debug|info|warn|error|silent   [info]`;
+  --log-level LEVEL   BROAPT_LOG_LEVEL     trace|debug|info|warn|error|silent   [info]
+
+Outputs (docs/alerts.md; each off unless set): a detection: line on stderr per
+suspicious or malicious file, and for the verdicts BROAPT_ALERT_MIN names
+(malicious|suspicious) [malicious]: BROAPT_ALERT_WEBHOOK (+ BROAPT_ALERT_SECRET),
+BROAPT_ALERT_SYSLOG (udp://, tcp://, unix:), BROAPT_INTEL_FILE,
+BROAPT_ALERT_COMMAND (+ BROAPT_ALERT_TIMEOUT [30]), BROAPT_QUARANTINE; every
+record: BROAPT_ECS_LOG, BROAPT_ELASTIC_URL (+ BROAPT_ELASTIC_API_KEY,
+BROAPT_ELASTIC_INDEX [broapt]). Deliveries are spooled in <logs-path>/spool/.`;
 
 /** parseArgs with messages that say which command and how to get help. */
 export function parse<O extends OptionSpec>(command: string, args: string[], options: O, allowPositionals = true) {
