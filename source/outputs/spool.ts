@@ -11,8 +11,9 @@ const ITEM = /^(\d{12})\.json$/;
  */
 export class Spool {
   readonly dir: string;
-  /** Item names waiting, oldest first; the contents stay on disk until a batch is sent. */
-  readonly #names: string[];
+  /** Item names waiting, oldest first, from `#head` on; the contents stay on disk until a batch is sent. */
+  #names: string[];
+  #head = 0;
   #next: number;
 
   private constructor(dir: string, names: string[], rejected: string[]) {
@@ -32,7 +33,7 @@ export class Spool {
   }
 
   get size(): number {
-    return this.#names.length;
+    return this.#names.length - this.#head;
   }
 
   async add(payload: unknown): Promise<void> {
@@ -46,7 +47,7 @@ export class Spool {
   /** The oldest `count` items, read from disk; an unreadable one (disk damage) is set aside as rejected. */
   async peek(count: number): Promise<Array<{ name: string; payload: unknown }>> {
     const items: Array<{ name: string; payload: unknown }> = [];
-    for (const name of this.#names.slice(0, count)) {
+    for (const name of this.#names.slice(this.#head, this.#head + count)) {
       try {
         items.push({ name, payload: JSON.parse(await readFile(path.join(this.dir, name), 'utf8')) as unknown });
       } catch {
@@ -69,10 +70,23 @@ export class Spool {
     this.#forget(names);
   }
 
+  /**
+   * Only items of the batch at the head are ever removed: the ones kept move up
+   * to stay in order before the rest, and the head moves past the gap, so a
+   * long backlog is not copied once per delivery.
+   */
   #forget(names: readonly string[]): void {
+    if (names.length === 0) return;
     const gone = new Set(names);
-    const kept = this.#names.filter((name) => !gone.has(name));
-    this.#names.splice(0, this.#names.length, ...kept);
+    let end = this.#head;
+    while (gone.size > 0 && end < this.#names.length) gone.delete(this.#names[end++]!);
+    const kept = this.#names.slice(this.#head, end).filter((name) => !names.includes(name));
+    this.#head = end - kept.length;
+    this.#names.splice(this.#head, kept.length, ...kept);
+    if (this.#head > 4096 && this.#head * 2 > this.#names.length) {
+      this.#names = this.#names.slice(this.#head);
+      this.#head = 0;
+    }
   }
 }
 
