@@ -35,3 +35,17 @@ describe('output settings', () => {
     expect((await fs.readFile(alerted, 'utf8')).trim().split('\n').sort()).toEqual([fuidOf(1), fuidOf(2)]);
   }, 60_000);
 });
+
+describe('output secrets', () => {
+  it('apps never see BROAPT_ALERT_SECRET or BROAPT_ELASTIC_API_KEY: they analyse hostile files', async () => {
+    await ws().writeApi(`
+example:
+  report: printf '{"verdict":"clean","details":{"seen":"%s%s"}}\\n' "\${BROAPT_ALERT_SECRET:-none}" "\${BROAPT_ELASTIC_API_KEY:-none}"
+`);
+    await addSample(ws(), 1, false);
+    const result = await runCli(['scan'], { ...ws().env, BROAPT_ALERT_WEBHOOK: 'http://127.0.0.1:9/hook', BROAPT_ALERT_SECRET: 'hmac-key', BROAPT_ELASTIC_URL: 'http://127.0.0.1:9', BROAPT_ELASTIC_API_KEY: 'es-key' });
+    expect(result.code, result.stderr).toBe(0);
+    const [record] = await ws().records();
+    expect((record!.reports as Array<{ details: { seen: string } }>)[0]!.details.seen).toBe('nonenone');
+  }, 60_000);
+});

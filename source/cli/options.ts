@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.ts';
+import { OUTPUT_SECRETS } from '../outputs/settings.ts';
 import { resolveSettings, type Settings } from '../settings.ts';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -57,7 +58,7 @@ export function parse<O extends OptionSpec>(command: string, args: string[], opt
 }
 
 export function settingsFrom(values: Record<string, string | boolean | undefined>): Settings {
-  return resolveSettings({
+  const settings = resolveSettings({
     dumpPath: values['dump-path'],
     apiRoot: values['api-root'],
     apiLogs: values['api-logs'],
@@ -70,6 +71,9 @@ export function settingsFrom(values: Record<string, string | boolean | undefined
     settleTime: values['settle-time'],
     runner: values.runner,
   });
+  // The apps analyse hostile files, and run before any output needs the keys again: they must not inherit them.
+  for (const name of OUTPUT_SECRETS) delete process.env[name];
+  return settings;
 }
 
 /** Refuse paths that do not exist before anything is opened or written, naming how to point elsewhere. */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { ruleNames, publicAlert, type Alert } from './alert.ts';
 import type { Output } from './lane.ts';
+import { OUTPUT_SECRETS } from './settings.ts';
 
 /** Output kept from a reaction command for the log line of its failure. */
 const KEPT_OUTPUT = 4096;
@@ -36,7 +37,7 @@ export function alertVariables(alert: Alert): Record<string, string> {
 /** Configuration and keys of the other outputs are not the command's business. */
 function commandEnvironment(alert: Alert): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of ['BROAPT_ALERT_SECRET', 'BROAPT_ELASTIC_API_KEY', 'BROAPT_DAEMON_TOKEN', 'BROAPT_ALERT_COMMAND']) delete env[name];
+  for (const name of [...OUTPUT_SECRETS, 'BROAPT_DAEMON_TOKEN', 'BROAPT_ALERT_COMMAND']) delete env[name];
   return { ...env, ...alertVariables(alert) };
 }
 

@@ -86,6 +86,9 @@ function alertMin(source: Source | undefined): AlertMinimum {
   return value as AlertMinimum;
 }
 
+/** Keys of the outputs: read once into the settings, then taken out of the environment the apps inherit. */
+export const OUTPUT_SECRETS = ['BROAPT_ALERT_SECRET', 'BROAPT_ELASTIC_API_KEY'] as const;
+
 /** The outputs from BROAPT_* variables; a value that cannot work stops the start with one line (exit 2). */
 export function resolveOutputSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): OutputSettings {
   const get = (name: string) => variable(env, name);
