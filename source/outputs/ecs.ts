@@ -16,7 +16,7 @@ const defined = <T extends Record<string, unknown>>(object: T): Partial<T> =>
 export function ecsDocument(alert: Alert): Record<string, unknown> {
   const hash = defined({ md5: alert.md5, sha1: alert.sha1, sha256: alert.sha256 });
   const rules = ruleNames(alert);
-  const ips = [alert['id.orig_h'], alert['id.resp_h']].filter((ip): ip is string => ip !== undefined && isIP(ip) !== 0);
+  const ips = [alert['id.orig_h'], alert['id.resp_h'], alert.sender].filter((ip): ip is string => ip !== undefined && isIP(ip) !== 0);
   const hosts = [alert.host, ...ips].filter((host): host is string => host !== undefined && host !== '');
   return defined({
     '@timestamp': alert.time,
