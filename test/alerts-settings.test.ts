@@ -49,3 +49,24 @@ example:
     expect((record!.reports as Array<{ details: { seen: string } }>)[0]!.details.seen).toBe('nonenone');
   }, 60_000);
 });
+
+describe('output flags', () => {
+  it('each output variable has a flag, which wins over it', async () => {
+    await ws().writeApi(EICAR_API);
+    await addSample(ws(), 1, true);
+    await addSample(ws(), 2, 'suspicious');
+    const alerted = path.join(ws().dir, 'alerted');
+    const quarantine = path.join(ws().dir, 'quarantine');
+    const result = await runCli(['scan', '--alert-min', 'suspicious', '--alert-command', `echo "$BROAPT_ALERT_FUID" >> "${alerted}"`, '--quarantine', quarantine], {
+      ...ws().env,
+      BROAPT_ALERT_MIN: 'malicious',
+      BROAPT_ALERT_COMMAND: 'exit 1',
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect((await fs.readFile(alerted, 'utf8')).trim().split('\n').sort()).toEqual([fuidOf(1), fuidOf(2)]);
+    expect(await fs.readdir(quarantine)).toHaveLength(4);
+    const bad = await runCli(['watch', '--alert-webhook', 'ftp://siem.example/hook'], ws().env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual([expect.stringContaining('--alert-webhook="ftp://siem.example/hook" is not valid: give an http:// or https:// URL')]);
+  }, 60_000);
+});

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.ts';
-import { OUTPUT_SECRETS } from '../outputs/settings.ts';
+import { OUTPUT_FLAGS, OUTPUT_SECRETS, resolveOutputSettings } from '../outputs/settings.ts';
 import { resolveSettings, type Settings } from '../settings.ts';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -19,6 +19,7 @@ export const SETTING_OPTIONS = {
   'retry-failed': { type: 'boolean' },
   runner: { type: 'string' },
   'log-level': { type: 'string' },
+  ...(Object.fromEntries(Object.keys(OUTPUT_FLAGS).map((flag) => [flag, { type: 'string' }])) as Record<keyof typeof OUTPUT_FLAGS, { type: 'string' }>),
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
 
@@ -39,13 +40,18 @@ export const SETTING_HELP = `Settings (flags win over the BROAPT_* variables, wh
                                            sets no \`runner\`                    [host]
   --log-level LEVEL   BROAPT_LOG_LEVEL     trace|debug|info|warn|error|silent   [info]
 
-Outputs (docs/alerts.md; each off unless set): a detection: line on stderr per
-suspicious or malicious file, and for the verdicts BROAPT_ALERT_MIN names
-(malicious|suspicious) [malicious]: BROAPT_ALERT_WEBHOOK (+ BROAPT_ALERT_SECRET),
-BROAPT_ALERT_SYSLOG (udp://, tcp://, unix:), BROAPT_INTEL_FILE,
-BROAPT_ALERT_COMMAND (+ BROAPT_ALERT_TIMEOUT [30]), BROAPT_QUARANTINE; every
-record: BROAPT_ECS_LOG, BROAPT_ELASTIC_URL (+ BROAPT_ELASTIC_API_KEY,
-BROAPT_ELASTIC_INDEX [broapt]). Deliveries are spooled in <logs-path>/spool/.`;
+Outputs (docs/alerts.md; each off unless set; spooled in <logs-path>/spool/):
+  --alert-min LEVEL   BROAPT_ALERT_MIN     malicious|suspicious: verdicts that alert [malicious]
+  --alert-webhook URL BROAPT_ALERT_WEBHOOK POST each alert (signed: BROAPT_ALERT_SECRET)
+  --alert-syslog DEST BROAPT_ALERT_SYSLOG  udp://HOST:PORT, tcp://HOST:PORT or unix:/dev/log
+  --ecs-log PATH      BROAPT_ECS_LOG       every record as an ECS JSON line
+  --elastic-url URL   BROAPT_ELASTIC_URL   every record through _bulk (BROAPT_ELASTIC_API_KEY,
+                                           BROAPT_ELASTIC_INDEX [broapt])
+  --intel-file PATH   BROAPT_INTEL_FILE    Zeek Intel file of the alerting files' hashes
+  --alert-command CMD BROAPT_ALERT_COMMAND run per alert, alert on stdin and in
+                                           BROAPT_ALERT_* (BROAPT_ALERT_TIMEOUT [30])
+  --quarantine DIR    BROAPT_QUARANTINE    copy each alerting file there as <sha256>
+  A detection: line goes to stderr for each suspicious or malicious file.`;
 
 /** parseArgs with messages that say which command and how to get help. */
 export function parse<O extends OptionSpec>(command: string, args: string[], options: O, allowPositionals = true) {
@@ -71,6 +77,7 @@ export function settingsFrom(values: Record<string, string | boolean | undefined
     settleTime: values['settle-time'],
     runner: values.runner,
   });
+  if (Object.keys(OUTPUT_FLAGS).some((flag) => values[flag] !== undefined)) settings.outputs = resolveOutputSettings(process.env, process.cwd(), values);
   // The apps analyse hostile files, and run before any output needs the keys again: they must not inherit them.
   for (const name of OUTPUT_SECRETS) delete process.env[name];
   return settings;

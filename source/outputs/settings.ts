@@ -34,7 +34,24 @@ interface Source {
   origin: string;
 }
 
-function variable(env: NodeJS.ProcessEnv, name: string): Source | undefined {
+/** The flags that name an output's target, by the variable each overrides; keys stay variables only (a flag shows in `ps`). */
+export const OUTPUT_FLAGS = {
+  'alert-min': 'BROAPT_ALERT_MIN',
+  'alert-webhook': 'BROAPT_ALERT_WEBHOOK',
+  'alert-syslog': 'BROAPT_ALERT_SYSLOG',
+  'ecs-log': 'BROAPT_ECS_LOG',
+  'elastic-url': 'BROAPT_ELASTIC_URL',
+  'intel-file': 'BROAPT_INTEL_FILE',
+  'alert-command': 'BROAPT_ALERT_COMMAND',
+  quarantine: 'BROAPT_QUARANTINE',
+} as const;
+
+export type OutputFlags = Partial<Record<keyof typeof OUTPUT_FLAGS, string | boolean | undefined>>;
+
+function variable(env: NodeJS.ProcessEnv, name: string, flags: OutputFlags): Source | undefined {
+  const flag = (Object.keys(OUTPUT_FLAGS) as Array<keyof typeof OUTPUT_FLAGS>).find((key) => OUTPUT_FLAGS[key] === name);
+  const given = flag === undefined ? undefined : flags[flag];
+  if (typeof given === 'string') return { value: given, origin: `--${flag}` };
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : { value, origin: name };
 }
@@ -89,9 +106,9 @@ function alertMin(source: Source | undefined): AlertMinimum {
 /** Keys of the outputs: read once into the settings, then taken out of the environment the apps inherit. */
 export const OUTPUT_SECRETS = ['BROAPT_ALERT_SECRET', 'BROAPT_ELASTIC_API_KEY'] as const;
 
-/** The outputs from BROAPT_* variables; a value that cannot work stops the start with one line (exit 2). */
-export function resolveOutputSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): OutputSettings {
-  const get = (name: string) => variable(env, name);
+/** The outputs from flags, then BROAPT_* variables; a value that cannot work stops the start with one line (exit 2). */
+export function resolveOutputSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), flags: OutputFlags = {}): OutputSettings {
+  const get = (name: string) => variable(env, name, flags);
   const file = (name: string) => {
     const source = get(name);
     return source === undefined ? undefined : path.resolve(cwd, source.value);
