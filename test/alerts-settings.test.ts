@@ -21,6 +21,15 @@ describe('output settings', () => {
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(`${name}=${JSON.stringify(value)} is not valid: ${hint}`)]);
   });
 
+  it.each(['BROAPT_QUARANTINE', 'BROAPT_ECS_LOG', 'BROAPT_INTEL_FILE'])('%s where nothing can be written stops the start with one line and exit 2', async (name) => {
+    await ws().writeApi(EICAR_API);
+    const blocked = path.join(ws().dir, 'a-file');
+    await fs.writeFile(blocked, 'not a folder');
+    const result = await runCli(['scan'], { ...ws().env, [name]: path.join(blocked, 'out') });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^broapt scan: ${name}=${path.join(blocked, 'out')} cannot be opened \\((ENOTDIR|EEXIST)\\): point it at a path broapt can create and write\\.$`))]);
+  });
+
   it('BROAPT_ALERT_MIN decides which verdicts alert: malicious by default, suspicious too when asked', async () => {
     await ws().writeApi(EICAR_API);
     await addSample(ws(), 1, true);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileDigests } from '../engine/place.ts';
+import { UsageError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { FileRecord } from '../pipeline/record.ts';
 import { reportLine } from '../report/logs.ts';
@@ -34,16 +35,26 @@ interface Route {
   payload?: (alert: Alert, record: FileRecord) => unknown;
 }
 
+/** A file or folder output that cannot be opened is a setting to fix, said in one line. */
+async function opened(variable: string, target: string, open: (target: string) => Promise<Output>): Promise<Output> {
+  try {
+    return await open(target);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    throw new UsageError(`${variable}=${target} cannot be opened (${why}): point it at a path broapt can create and write.`, 'E_OUTPUT');
+  }
+}
+
 async function outputsOf(settings: OutputSettings): Promise<Array<{ output: Output; everyRecord?: boolean; payload?: Route['payload'] }>> {
   const outputs: Array<{ output: Output; everyRecord?: boolean; payload?: Route['payload'] }> = [];
   if (settings.webhook) outputs.push({ output: webhookOutput(settings.webhook.url, settings.webhook.secret) });
   if (settings.syslog) outputs.push({ output: syslogOutput(settings.syslog) });
-  if (settings.ecsLog) outputs.push({ output: await ecsFileOutput(settings.ecsLog), everyRecord: true });
+  if (settings.ecsLog) outputs.push({ output: await opened('BROAPT_ECS_LOG', settings.ecsLog, ecsFileOutput), everyRecord: true });
   if (settings.elastic) outputs.push({ output: elasticOutput(settings.elastic.url, settings.elastic.index, settings.elastic.apiKey), everyRecord: true });
-  if (settings.intelFile) outputs.push({ output: await intelOutput(settings.intelFile) });
+  if (settings.intelFile) outputs.push({ output: await opened('BROAPT_INTEL_FILE', settings.intelFile, intelOutput) });
   if (settings.command) outputs.push({ output: commandOutput(settings.command.text, settings.command.timeoutMs) });
   if (settings.quarantine) {
-    outputs.push({ output: await quarantineOutput(settings.quarantine), payload: (alert, record): QuarantineItem => ({ alert, record: reportLine(record) }) });
+    outputs.push({ output: await opened('BROAPT_QUARANTINE', settings.quarantine, quarantineOutput), payload: (alert, record): QuarantineItem => ({ alert, record: reportLine(record) }) });
   }
   return outputs;
 }
