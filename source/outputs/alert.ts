@@ -56,7 +56,7 @@ export function isAlerting(record: FileRecord, minimum: AlertMinimum): boolean {
 }
 
 /** fuid and content hash name the file; a record's time tells two analyses of it apart (retry-failed). */
-export function alertId(record: FileRecord, alerting: boolean): string {
+function alertId(record: FileRecord, alerting: boolean): string {
   const base = `${record.fuid}:${record.sha256 ?? ''}`;
   return alerting ? base : `${base}:${record.time}`;
 }

@@ -7,7 +7,7 @@ import { OUTPUT_SECRETS } from './settings.ts';
 const KEPT_OUTPUT = 4096;
 
 /** The alert as BROAPT_ALERT_* variables: a command reads them as data, they are never part of its text. */
-export function alertVariables(alert: Alert): Record<string, string> {
+function alertVariables(alert: Alert): Record<string, string> {
   const values: Record<string, string | number | null | undefined> = {
     BROAPT_ALERT_ID: alert.id,
     BROAPT_ALERT_FUID: alert.fuid,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ruleNames, type Alert } from './alert.ts';
 
 /** The ECS version the documents follow. */
-export const ECS_VERSION = '8.11.0';
+const ECS_VERSION = '8.11.0';
 
 const defined = <T extends Record<string, unknown>>(object: T): Partial<T> =>
   Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0))) as Partial<T>;

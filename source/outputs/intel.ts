@@ -10,7 +10,7 @@ import { ruleNames, type Alert } from './alert.ts';
 import type { Output } from './lane.ts';
 
 /** The Intel framework's input columns (base/frameworks/intel), all read as strings but the type. */
-export const INTEL_FIELDS: ReadonlyArray<readonly [string, string]> = [
+const INTEL_FIELDS: ReadonlyArray<readonly [string, string]> = [
   ['indicator', 'string'],
   ['indicator_type', 'enum'],
   ['meta.source', 'string'],

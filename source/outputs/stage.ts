@@ -25,7 +25,7 @@ const CONTEXT_POLL_MS = 500;
 /** Records prepared at once (hashing, log lookups); the rest wait in memory, in order. */
 const PREPARING = 4;
 /** Default bound of the flush at shutdown. */
-export const FLUSH_MS = 5_000;
+const FLUSH_MS = 5_000;
 
 /** An output and what it takes: alerts only, or every record (the ECS outputs). */
 interface Route {

@@ -4,7 +4,7 @@ import { ruleNames, type Alert } from './alert.ts';
 /** local0: the facility a site routes to its SIEM without touching the system's own messages. */
 const FACILITY = 16;
 /** RFC 5424's example enterprise number: the SD-ID is ours, not IANA's. */
-export const SD_ID = 'broapt@32473';
+const SD_ID = 'broapt@32473';
 
 /** Hostile names may hold anything: no control character reaches a line, and `"`, `\` and `]` are escaped (RFC 5424 §6.3.3). */
 function paramValue(value: string): string {

@@ -6,7 +6,7 @@ import { publicAlert, type Alert } from './alert.ts';
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /** `sha256=<hex>`: HMAC-SHA256 of the exact bytes sent, keyed with BROAPT_ALERT_SECRET. */
-export function signature(secret: string, body: string): string {
+function signature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 

@@ -93,7 +93,7 @@ async function indexFolder(folder: string): Promise<Index> {
 }
 
 /** What a lookup found, and whether the capture may still be writing its logs (worth asking again shortly). */
-export interface ContextAnswer {
+interface ContextAnswer {
   context: ConnectionContext | undefined;
   /** A log folder of the capture changed within the last `activeMs`. */
   active: boolean;
