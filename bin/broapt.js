@@ -1,20 +1,52 @@
 #!/usr/bin/env node
 // broapt runs its TypeScript sources directly through Node's type stripping, on by
 // default from Node 22.18 and 23.6. Node 22.12 to 22.17 has it behind a flag: run
-// again with the flag (pool workers inherit it). Older Nodes get a plain message
-// instead of a failure on the first type annotation.
-import { spawnSync } from 'node:child_process';
+// again with the flag (pool workers inherit it). An older Node (a distribution's
+// Node 20, say) runs broapt with the Node 24 the package installs (the `node`
+// dependency), so the command works from any folder and when installed globally.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+/** The Node 24 binary of the `node` package, when it is installed beside broapt. */
+function bundledNode() {
+  try {
+    const bin = path.join(path.dirname(createRequire(import.meta.url).resolve('node/package.json')), 'bin', 'node');
+    return bin === process.execPath ? undefined : bin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs broapt again under `node` and ends as it ends. Node before 22.15 cannot
+ * exec, so this process stays as the parent: it forwards the signals broapt
+ * acts on (SIGUSR1 is the bundled mode's shutdown) instead of dying of them
+ * and leaving the run orphaned. Not SIGINT: a terminal's Ctrl-C reaches the
+ * child already, and a second stop signal means "stop now" to broapt.
+ */
+function runAgain(node, flags) {
+  const child = spawn(node, [...flags, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.on('SIGINT', () => {});
+  for (const signal of ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
+    process.exit(code ?? 1);
+  });
+  return new Promise((resolve) => child.on('error', () => resolve(false)));
+}
 
 if (!process.features.typescript) {
   const [major, minor] = process.versions.node.split('.').map(Number);
-  if (major > 22 || (major === 22 && minor >= 12)) {
-    const flags = ['--experimental-strip-types', '--disable-warning=ExperimentalWarning'];
-    const again = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
-    process.exit(again.status ?? 1);
-  }
+  const again = major > 22 || (major === 22 && minor >= 12) ? [process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning']] : [bundledNode(), []];
+  if (again[0]) await runAgain(again[0], again[1]);
   process.stderr.write(
-    `broapt needs Node.js 22.12 or later, 24 recommended (this is ${process.version}). Run it through npm, ` +
-      'which uses the Node 24 the project installs: `npm run broapt -- <command>` or `npx broapt <command>`.\n',
+    `broapt needs Node.js 22.12 or later, 24 recommended (this is ${process.version}), and found no Node 24 ` +
+      'installed with it. Install its dependencies (`npm ci` in the project, or `npm install -g` of the packed ' +
+      'tarball, which brings Node 24 as the `node` package), or run it with a newer Node.\n',
   );
   process.exit(2);
 }

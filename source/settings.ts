@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './errors.ts';
 import { resolveOutputSettings, type OutputSettings } from './outputs/settings.ts';
+import { DEFAULT_ARCHIVE_BUDGET, type ArchiveBudget } from './report/budget.ts';
 import { RUNNER_KINDS, type RunnerKind } from './runner/plan.ts';
 
 /** Folder of the shipped apps and their api.yml: the default API root. */
@@ -34,6 +35,8 @@ export interface Settings {
   runner: RunnerKind;
   /** broapt.log as Zeek JSON lines instead of TSV (BROAPT_JSON_MODE, the reference's switch). */
   jsonMode: boolean;
+  /** What one file's archives may unpack, all levels together (BROAPT_ARCHIVE_MAX_CHILDREN, _BYTES, _SECONDS). */
+  archiveBudget: ArchiveBudget;
   /** Where records and alerts go after they are written (BROAPT_ALERT_*, BROAPT_ECS_LOG, …; docs/alerts.md). */
   outputs: OutputSettings;
 }
@@ -93,6 +96,11 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     settleTime: number(pick(flags.settleTime, '--settle-time', env, ['BROAPT_SETTLE_TIME']), 0.5, { integer: false, min: 0 }),
     runner: runnerKind(pick(flags.runner, '--runner', env, ['BROAPT_RUNNER'])),
     jsonMode: boolean(pick(flags.jsonMode, '--json-mode', env, ['BROAPT_JSON_MODE']), false),
+    archiveBudget: {
+      children: number(pick(undefined, '', env, ['BROAPT_ARCHIVE_MAX_CHILDREN']), DEFAULT_ARCHIVE_BUDGET.children, { integer: true, min: 0 }),
+      bytes: number(pick(undefined, '', env, ['BROAPT_ARCHIVE_MAX_BYTES']), DEFAULT_ARCHIVE_BUDGET.bytes, { integer: true, min: 0 }),
+      seconds: number(pick(undefined, '', env, ['BROAPT_ARCHIVE_MAX_SECONDS']), DEFAULT_ARCHIVE_BUDGET.seconds, { integer: false, min: 0 }),
+    },
     outputs: resolveOutputSettings(env, cwd),
   };
 }

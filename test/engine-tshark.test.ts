@@ -126,6 +126,51 @@ describe('broapt run --engine tshark', () => {
     expect(ours.map((r) => r.sha256)).toEqual(zeeks.map((r) => r.sha256));
   });
 
+  test('every capture ends saying which transfers tshark saw and could not extract', async (context) => {
+    const fixtures = requireFixtures(context);
+    const ws = workspace();
+    await ws.writeApi(API);
+    const traces = path.join(fixtures, 'pcaps/zeek-btest-traces');
+    // retr.pcap: tshark does not tie the EPSV data channel to RETR; putty-upload.pcap: the POST body never completes.
+    const result = await runTshark(ws, [path.join(traces, 'ftp/retr.pcap'), path.join(traces, 'http/putty-upload.pcap'), path.join(traces, 'http/get.pcap')], { BROAPT_LOG_LEVEL: 'info' });
+    expect(result.code).toBe(0);
+    const lines = result.stderr.split('\n').filter((line) => line.includes('"transfers"')).map((line) => JSON.parse(line) as { pcap: string; missed: number; notExtracted?: string[] });
+    const byCapture = new Map(lines.map((line) => [path.basename(line.pcap), line]));
+    expect([...byCapture.keys()].sort()).toEqual(['get.pcap', 'putty-upload.pcap', 'retr.pcap']);
+    expect(byCapture.get('retr.pcap')!.notExtracted).toEqual([expect.stringContaining('FTP RETR /README')]);
+    expect(byCapture.get('putty-upload.pcap')!.notExtracted).toEqual([expect.stringContaining('HTTP POST /upload')]);
+    expect(byCapture.get('get.pcap')!.missed).toBe(0);
+  });
+
+  test('mail comes out as message/rfc822, a text attachment keeps the text type its sender gave it', async (context) => {
+    const fixtures = requireFixtures(context);
+    const ws = workspace();
+    await ws.writeApi(API);
+    expect((await runTshark(ws, [path.join(fixtures, 'pcaps/zeek-btest-traces/smtp.pcap')])).code).toBe(0);
+    const files = await records(path.join([...(await logFolders(ws)).values()][0]!, 'files.log'));
+    expect(files.filter((r) => r.depth === 0).map((r) => r.mime_type)).toEqual(['message/rfc822', 'message/rfc822']);
+    // Zeek's files.log for the same trace calls NEWS.txt text/plain; libmagic alone says text/html.
+    const zeeks = await records(path.join(fixtures, 'zeek-logs/tsv/zeek-3.3.0-dev-btest/smtp-attachment/files.log'));
+    const news = files.find((r) => r.filename === 'NEWS.txt')!;
+    expect(news.mime_type).toBe(zeeks.find((r) => r.filename === 'NEWS.txt')!.mime_type);
+  });
+
+  test('a tshark capture gets http.log and the http_connections.log made from it', async (context) => {
+    const fixtures = requireFixtures(context);
+    const ws = workspace();
+    await ws.writeApi(API);
+    expect((await runTshark(ws, [path.join(fixtures, 'pcaps/zeek-btest-traces/http/get.pcap')])).code).toBe(0);
+    const folder = [...(await logFolders(ws)).values()][0]!;
+    const zeeks = await records(path.join(fixtures, 'zeek-logs/json/zeek-9.1.0-dev-btest-canonified/http-get-uri-sha256/http.log'));
+    const ours = await records(path.join(folder, 'http.log'));
+    expect(ours).toHaveLength(zeeks.length);
+    for (const field of ['id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'method', 'host', 'uri', 'user_agent', 'status_code']) {
+      expect(ours.map((r) => r[field]), field).toEqual(zeeks.map((r) => r[field]));
+    }
+    const connections = (await readFile(path.join(folder, 'http_connections.log'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { url: string });
+    expect(connections.map((c) => c.url)).toEqual(['http://bro.org/download/CHANGES.bro-aux.txt']);
+  });
+
   test('a second run skips processed captures; file names are stable across runs', async (context) => {
     const fixtures = requireFixtures(context);
     const ws = workspace();

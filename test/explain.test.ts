@@ -47,15 +47,17 @@ describe('broapt --help', () => {
 });
 
 describe('broapt demo', () => {
-  it('generates samples and an api.yml and runs the whole pipeline on them', async () => {
+  it('runs the shipped apps on its samples and prints each verdict with its findings', async () => {
     const result = await runCli(['demo', '--dir', path.join(ws().dir, 'demo')]);
     expect(problems(result.stderr)).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/13 done, 0 failed/);
-    expect(result.stdout).toMatch(/PDF that runs JavaScript on open\s+application\/pdf\s+→ application\/pdf\s+SUSPICIOUS/);
-    expect(result.stdout).toMatch(/legacy Excel file \(dotted PCAP name\)\s+application\/vnd\.ms-excel\s+→ application\/vnd\.ms-\*/);
-    expect(result.stdout).toMatch(/EICAR test file\s+text\/plain\s+→ text\/plain\s+MALICIOUS/);
-    expect(result.stdout).toMatch(/ELF executable served as a GIF\s+image\/gif\s+→ image\/\*\s+SUSPICIOUS/);
+    // 13 samples and the ZIP's member.
+    expect(result.stdout).toMatch(/14 done, 0 failed/);
+    expect(result.stdout).toMatch(/PDF that runs JavaScript on open\s+application\/pdf\s+SUSPICIOUS .*pdf\.javascript/);
+    expect(result.stdout).toMatch(/plain PDF\s+application\/pdf\s+CLEAN/);
+    expect(result.stdout).toMatch(/EICAR test file\s+text\/plain\s+MALICIOUS .*yara\.eicar_test_file/);
+    expect(result.stdout).toMatch(/ELF executable served as a GIF\s+image\/gif\s+SUSPICIOUS mime\.executable-disguised/);
+    expect(result.stdout).toMatch(/page with a hidden iframe\s+text\/html\s+SUSPICIOUS script\.html\.hidden-iframe/);
   });
 });
 

@@ -3,7 +3,8 @@
  * bzip2, xz, rar, cab, iso, arj): lists the members with 7z, judges their
  * names (a lone program, a program dressed as a document, a password over a
  * program), checks hard limits before unpacking (member count, sizes,
- * compression ratio: a zip bomb ends as a finding, never as a full disk),
+ * compression ratio: a zip bomb ends as a finding, never as a full disk; a
+ * zip's declared member count first, before 7z lists it),
  * then unpacks into `$BROAPT_CHILDREN`, where broapt takes every member as a
  * child entry of the archive, and reads jars' classes.
  *   ARCHIVE_MAX_MEMBERS [1000]  ARCHIVE_MAX_MEMBER_MB [100]
@@ -14,6 +15,7 @@ import type { Analysis, Analyzer, Sample } from '../lib/analyzer.ts';
 import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp } from '../lib/run-app.ts';
 import { tool } from '../lib/tools.ts';
+import { crowdedZip, zipDeclaredMembers } from './declared.ts';
 import { embeddedParts, isDocument } from './documents.ts';
 import { jarFindings } from './jar.ts';
 import { limitFindings, limitsFrom, parseListing, type Member } from './listing.ts';
@@ -42,13 +44,6 @@ const isArj = (bytes: Buffer) => bytes.length > 4 && bytes[0] === 0x60 && bytes[
 /** Single compressed streams: their listing size is advisory. */
 const STREAM = /^(?:\x1f\x8b|BZh|\xfd7zXZ)/;
 
-/** How many members a zip's end-of-central-directory record declares; undefined when there is none. */
-export function zipDeclaredMembers(bytes: Buffer): number | undefined {
-  const from = Math.max(0, bytes.length - 65_557);
-  const at = bytes.lastIndexOf(Buffer.from('PK\x05\x06', 'latin1'));
-  return at >= from && at + 22 <= bytes.length ? bytes.readUInt16LE(at + 10) : undefined;
-}
-
 /** Listing problems: what 7z could not read is itself the finding. */
 function listingFindings(sample: Sample, members: Member[], said: string): Finding[] {
   const declared = zipDeclaredMembers(sample.bytes);
@@ -69,6 +64,9 @@ export function createArchiveAnalyzer(env: NodeJS.ProcessEnv = process.env): Ana
     accepts: (sample) => MAGIC.some(([at, magic]) => sample.bytes.subarray(at, at + magic.length).equals(magic)) || isArj(sample.bytes),
     async analyse(sample: Sample): Promise<Analysis> {
       const file = sample.path;
+      // Listing 100,000 members costs more than their count says: the zip's own word is enough.
+      const crowded = crowdedZip(sample.bytes, limits);
+      if (crowded !== undefined) return { findings: [{ rule: 'archive.bomb.members', description: `${crowded.why}: not listed, nothing unpacked`, severity: 'medium' }], details: { members: crowded.members, listed: false } };
       const listing = await tool(sevenZip, ['l', '-slt', '-ba', '-p', '--', file]);
       let members = parseListing(listing.stdout);
       const findings: Finding[] = [];

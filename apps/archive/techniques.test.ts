@@ -3,11 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipOf } from '../../source/demo/samples.ts';
 import { requireCorpus } from '../../test/helpers/fixtures.ts';
 import { analyzerApp } from '../lib/run-app.ts';
-import { createArchiveAnalyzer, zipDeclaredMembers } from './archive.ts';
+import { createArchiveAnalyzer } from './archive.ts';
+import { zipDeclaredMembers } from './declared.ts';
+import { lyingGzip, manyEntryZip, zipWithGarbageMember } from './fixture.ts';
 import { classStrings } from './jar.ts';
 import { rar4Members } from './rar.ts';
 
@@ -86,6 +89,40 @@ describe('broken archives', () => {
     expect(report.details.children).toEqual([{ path: 'a.txt', member: 'a.txt' }]);
   });
 
+  it('keeps the members beside one whose data is not deflate, and calls an archive nothing unpacks from suspicious', async () => {
+    const zip = zipWithGarbageMember([['a.txt', 'alpha'], ['broken.bin', Buffer.alloc(400, 0x5a)], ['c.txt', 'charlie']], 'broken.bin');
+    const file = path.join(dir, 'garbage.zip');
+    fs.writeFileSync(file, zip);
+    const report = await analyzerApp(createArchiveAnalyzer({})).analyse(file, 'application/zip', path.join(dir, 'garbage.report.json'));
+    expect(report.findings.map((f) => f.rule)).toEqual(['archive.unpack-partial']);
+    expect((report.details.children as Array<{ member: string }>).map((c) => c.member)).toEqual(['a.txt', 'c.txt']);
+    const only = zipWithGarbageMember([['broken.bin', Buffer.alloc(400, 0x5a)]], 'broken.bin');
+    const lone = path.join(dir, 'garbage-only.zip');
+    fs.writeFileSync(lone, only);
+    const failed = await analyzerApp(createArchiveAnalyzer({})).analyse(lone, 'application/zip', path.join(dir, 'garbage-only.report.json'));
+    expect(failed).toMatchObject({ verdict: 'suspicious', findings: [{ rule: 'archive.unpack-failed', severity: 'medium' }] });
+  });
+
+  it('calls a gzip whose trailer declares less than it inflates to a lie, and one past the member limit a bomb', async () => {
+    const found = async (gz: Buffer, env: NodeJS.ProcessEnv) => {
+      const file = path.join(dir, `${runs++}-liar.gz`);
+      fs.writeFileSync(file, gz);
+      const report = await analyzerApp(createArchiveAnalyzer(env)).analyse(file, 'application/gzip', `${file}.report.json`);
+      expect(report.details.children).toEqual([]);
+      return report;
+    };
+    const lie = await found(lyingGzip(5 << 20, 1000), {});
+    expect(lie.verdict).toBe('suspicious');
+    expect(lie.findings.find((f) => f.rule === 'archive.size-mismatch')?.description).toMatch(/declares 1000 bytes and unpacks to 5242880/);
+    const bomb = await found(lyingGzip(3 << 20, 1000), { ARCHIVE_MAX_MEMBER_MB: '1' });
+    expect(bomb.findings.find((f) => f.rule === 'archive.bomb.member-size')).toMatchObject({ severity: 'medium', description: expect.stringMatching(/declares 1000 bytes and grew past the 1048576-byte member limit/) });
+    // An honest gzip stays clean and unpacks.
+    const honest = path.join(dir, 'honest.gz');
+    fs.writeFileSync(honest, zlib.gzipSync(Buffer.alloc(5 << 20)));
+    const clean = await analyzerApp(createArchiveAnalyzer({})).analyse(honest, 'application/gzip', path.join(dir, 'honest.report.json'));
+    expect(clean).toMatchObject({ verdict: 'clean', details: { children: [{ path: 'honest' }] } });
+  });
+
   it('reads the names of a RAR 7z refuses, so a traversal shows', async () => {
     expect(rar4Members(rar4('x/../../etc/cron.d/job')).map((m) => m.path)).toEqual(['x/../../etc/cron.d/job']);
     expect(await rules(rar4('x/../../etc/cron.d/job'), 'crafted.rar')).toEqual(['archive.path-traversal']);
@@ -95,6 +132,8 @@ describe('broken archives', () => {
   it('reads the member count a zip declares', () => {
     expect(zipDeclaredMembers(zipOf([['a', '1'], ['b', '2'], ['c', '3']]))).toBe(3);
     expect(zipDeclaredMembers(Buffer.from('no zip here'))).toBeUndefined();
+    // Past 65,535 the count is in the zip64 end record: the classic one says 0xffff.
+    expect(zipDeclaredMembers(manyEntryZip(70_000))).toBe(70_000);
   });
 });
 

@@ -44,13 +44,16 @@ export async function unpackInto(sevenZip: string, file: string, folder: string,
   const failed = new Set([...said.matchAll(/^ERROR: [^:\n]+ : (.+?)(?: : .*)?$/gm)].map((m) => path.normalize(m[1]!)));
   const findings: Finding[] = [];
   const kept: string[] = [];
-  let lying: string | undefined;
+  let lying: { name: string; size: number; expected: number } | undefined;
   let total = 0;
   for (const name of regularFiles(folder)) {
     const size = fs.lstatSync(path.join(folder, name)).size;
     const expected = declared.get(name);
     const whole = run.code === 0 || (expected !== undefined && size === expected && !failed.has(name));
-    if (run.code === 0 && !streams && expected !== undefined && expected > 0 && size !== expected) lying ??= name;
+    // More than declared is a lie even when 7z fails on it (a gzip's trailer checked, or the size limit hit);
+    // a stream's size is absent (bzip2) or taken modulo 4 GiB, so only a stream that grew past its word lies.
+    const lies = expected !== undefined && expected > 0 && (streams || run.code !== 0 ? size > expected : size !== expected);
+    if (lies) lying ??= { name, size, expected };
     if (!whole) {
       fs.rmSync(path.join(folder, name), { force: true });
       continue;
@@ -62,7 +65,11 @@ export async function unpackInto(sevenZip: string, file: string, folder: string,
     fs.rmSync(folder, { recursive: true, force: true });
     return { names: [], findings: [{ rule: 'archive.bomb.total-size', description: `unpacked ${total} bytes, more than ${limits.totalBytes}`, severity: 'medium' }] };
   }
-  if (lying !== undefined) findings.push({ rule: 'archive.size-mismatch', description: `${JSON.stringify(lying)} unpacked to another size than its header declares: headers that lie mislead scanners`, severity: 'medium' });
+  if (lying !== undefined && lying.size >= limits.memberBytes) {
+    findings.push({ rule: 'archive.bomb.member-size', description: `${JSON.stringify(lying.name)} declares ${lying.expected} bytes and grew past the ${limits.memberBytes}-byte member limit: a bomb that hides its size`, severity: 'medium' });
+  } else if (lying !== undefined) {
+    findings.push({ rule: 'archive.size-mismatch', description: `${JSON.stringify(lying.name)} declares ${lying.expected} bytes and unpacks to ${lying.size}: headers that lie mislead scanners`, severity: 'medium' });
+  }
   if (run.code !== 0) {
     const errors = said.split('\n').filter((line) => /^ERROR:|Error/i.test(line) && !/^(?:Sub items |Archives with )?Errors: \d+/.test(line.trim()));
     const why = lastLines(errors.join('\n'), 2) || lastLines(said, 2) || `exit ${run.code}`;

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import type { Sample } from '../lib/analyzer.ts';
 import type { Finding } from '../lib/report.ts';
-import { ClamAv } from './clamav.ts';
+import { ClamAv, clamFinding, type ClamLimits } from './clamav.ts';
 import { Clamd, ClamdError, describeAddress, parseClamdAddress, type StreamVerdict } from './clamd.ts';
 
 /** Debian's clamav-daemon socket, where `auto` looks when clamd.conf names none. */
@@ -28,6 +28,8 @@ export interface ClamScanOptions {
   answerTimeoutMs?: number;
   /** Where the one line about a clamd that stopped answering goes. */
   warn?: (line: string) => void;
+  /** clamscan's limits; a clamd has its own clamd.conf (clamd-server.ts writes them there). */
+  limits?: ClamLimits;
 }
 
 /** clamd.conf's `LocalSocket`, when the file names one. */
@@ -42,7 +44,7 @@ export function localSocketOf(conf: string): string | undefined {
 }
 
 export function findingsOf(verdict: StreamVerdict): Finding[] {
-  if (verdict.kind === 'found') return [{ rule: `clamav.${verdict.signature}`, description: `ClamAV signature ${verdict.signature}`, severity: 'high' }];
+  if (verdict.kind === 'found') return [clamFinding(verdict.signature)];
   if (verdict.kind === 'limit') return [{ rule: 'clamav.stream-limit', description: "the file is larger than clamd's StreamMaxLength: ClamAV saw its head only", severity: 'low' }];
   return [];
 }
@@ -55,7 +57,7 @@ export class ClamScan {
 
   constructor(options: ClamScanOptions) {
     this.#options = options;
-    this.#clamscan = new ClamAv({ databases: options.databases, clamscan: options.clamscan });
+    this.#clamscan = new ClamAv({ databases: options.databases, clamscan: options.clamscan, limits: options.limits });
   }
 
   /** The clamd to use, found once: the configured one, or in `auto` the first local socket that answers PING. */

@@ -3,11 +3,42 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Finding } from '../lib/report.ts';
 import { tool } from '../lib/tools.ts';
+import { limitsFrom, MB } from '../archive/listing.ts';
 
 export interface ClamOptions {
   /** Signature databases (.hdb, .ndb, .ldb, …, or folders of them, or a .cvd). */
   databases: string[];
   clamscan?: string;
+  limits?: ClamLimits;
+}
+
+/**
+ * ClamAV's own bounds on what it unpacks of one file (MaxFiles, MaxScanSize,
+ * MaxScanTime), past which it stops and says so: a tar of 100,000 members
+ * otherwise holds a worker for minutes.
+ */
+export interface ClamLimits {
+  files: number;
+  scanMb: number;
+  seconds: number;
+}
+
+/** The archive analyzer's limits (ARCHIVE_MAX_MEMBERS, ARCHIVE_MAX_TOTAL_MB) and SCAN_CLAMAV_MAX_SECONDS [60]. */
+export function clamLimitsFrom(env: NodeJS.ProcessEnv): ClamLimits {
+  const archive = limitsFrom(env);
+  return { files: archive.members, scanMb: Math.ceil(archive.totalBytes / MB), seconds: Number(env.SCAN_CLAMAV_MAX_SECONDS) > 0 ? Number(env.SCAN_CLAMAV_MAX_SECONDS) : 60 };
+}
+
+/** clamd.conf lines for these limits; AlertExceedsMax makes a stop a `Heuristics.Limits.Exceeded.*` answer. */
+export function clamdLimitLines(limits: ClamLimits): string[] {
+  return [`MaxFiles ${limits.files}`, `MaxScanSize ${limits.scanMb}M`, `MaxScanTime ${Math.round(limits.seconds * 1000)}`, 'AlertExceedsMax yes'];
+}
+
+/** A ClamAV detection, or ClamAV saying it stopped at a limit: not a detection, a note that the rest went unscanned. */
+export function clamFinding(signature: string): Finding {
+  const limit = /^Heuristics\.Limits\.Exceeded\.(\w+)/.exec(signature);
+  if (limit) return { rule: 'clamav.limits-exceeded', description: `ClamAV stopped at its ${limit[1]} limit: what lies past it was not scanned`, severity: 'low' };
+  return { rule: `clamav.${signature}`, description: `ClamAV signature ${signature}`, severity: 'high' };
 }
 
 /**
@@ -23,7 +54,9 @@ export class ClamAv {
   }
 
   #args(): string[] {
-    return ['--no-summary', '--stdout', '--infected', ...this.#options.databases.flatMap((db) => ['-d', db])];
+    const limits = this.#options.limits;
+    const bounds = limits === undefined ? [] : [`--max-files=${limits.files}`, `--max-scansize=${limits.scanMb}M`, `--max-scantime=${Math.round(limits.seconds * 1000)}`, '--alert-exceeds-max=yes'];
+    return ['--no-summary', '--stdout', '--infected', ...bounds, ...this.#options.databases.flatMap((db) => ['-d', db])];
   }
 
   /** Detections per file (several files per call: clamscan's start-up is paid once). Throws when clamscan fails. */
@@ -38,8 +71,7 @@ export class ClamAv {
       const body = line.slice(0, -' FOUND'.length);
       const file = files.find((candidate) => body.startsWith(`${candidate}: `));
       if (file === undefined) continue;
-      const name = body.slice(file.length + 2);
-      found.get(file)!.push({ rule: `clamav.${name}`, description: `ClamAV signature ${name}`, severity: 'high' });
+      found.get(file)!.push(clamFinding(body.slice(file.length + 2)));
     }
     return found;
   }

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clamdLimitLines, clamLimitsFrom, type ClamLimits } from './clamav.ts';
 import { Clamd } from './clamd.ts';
 import { defaultClamDatabases } from './scan.ts';
 
@@ -22,6 +23,8 @@ export interface ClamdServerOptions {
   clamd?: string;
   /** clamd's StreamMaxLength (`100M`, `1M`, …). */
   streamMaxLength?: string;
+  /** MaxFiles, MaxScanSize, MaxScanTime [the scan's, from the environment]. */
+  limits?: ClamLimits;
   /** Longest the databases may take to load. */
   startTimeoutMs?: number;
 }
@@ -61,6 +64,7 @@ export async function startClamd(options: ClamdServerOptions = {}): Promise<Clam
   const conf = path.join(dir, 'clamd.conf');
   const lines = [`LocalSocket ${socket}`, 'LocalSocketMode 600', `DatabaseDirectory ${path.join(dir, 'db')}`, `TemporaryDirectory ${path.join(dir, 'tmp')}`, 'Foreground yes', 'LogSyslog no', 'LogVerbose no'];
   if (options.streamMaxLength) lines.push(`StreamMaxLength ${options.streamMaxLength}`);
+  lines.push(...clamdLimitLines(options.limits ?? clamLimitsFrom(process.env)));
   fs.writeFileSync(conf, `${lines.join('\n')}\n`);
 
   let output = '';

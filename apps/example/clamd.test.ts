@@ -13,6 +13,8 @@ import { startClamd, type ClamdServer } from './clamd-server.ts';
 const SCAN = fileURLToPath(new URL('scan.ts', import.meta.url));
 const OURS = ['clamav/broapt.hdb', 'clamav/broapt.ndb'].map((name) => fileURLToPath(new URL(name, import.meta.url)));
 const EICAR_RULE = 'clamav.Broapt.Test.EICAR.UNOFFICIAL';
+/** ClamAV's own limits, small enough for a zip of four members to pass them. */
+const FEW_FILES = { files: 3, scanMb: 10, seconds: 30 };
 let dir: string;
 let server: ClamdServer | undefined;
 const file = (name: string, content: string | Buffer) => {
@@ -28,7 +30,7 @@ const rules = async (scan: ClamScan, target: string, maxBytes?: number) => (awai
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broapt-clamd-test-'));
-  server = await startClamd({ databases: OURS, streamMaxLength: '1M' });
+  server = await startClamd({ databases: OURS, streamMaxLength: '1M', limits: FEW_FILES });
 }, 120_000);
 afterAll(async () => {
   await server?.stop();
@@ -43,6 +45,15 @@ describe('ClamAV through clamd', () => {
     expect(await rules(scan, file('hello.txt', 'hello, world\n'))).toEqual([]);
     const [limit] = await scan.scan(await loadSample(file('big.bin', Buffer.alloc(2 << 20, 0x41))));
     expect(limit).toMatchObject({ rule: 'clamav.stream-limit', severity: 'low' });
+  });
+
+  it("says when ClamAV stopped at its own limits (MaxFiles), through clamd and through clamscan", async () => {
+    const four = file('four.zip', zipOf([['a.txt', 'alpha'], ['b.txt', 'bravo'], ['c.txt', 'charlie'], ['d.txt', 'delta']]));
+    for (const clamd of [server!.socket, 'off']) {
+      const scan = new ClamScan({ databases: OURS, clamd, limits: FEW_FILES, warn: (line) => expect.fail(line) });
+      const findings = await scan.scan(await loadSample(four));
+      expect(findings).toEqual([{ rule: 'clamav.limits-exceeded', description: expect.stringMatching(/MaxFiles/), severity: 'low' }]);
+    }
   });
 
   it('streams a file larger than the sample from the file itself, so a signature past the head is found', async () => {

@@ -9,6 +9,8 @@
  *                       the binding loads and takes the rules, else the CLI [auto]
  *   SCAN_CLAMAV_DB      ClamAV databases, colon-separated (`off`: no ClamAV)
  *                       [clamav/broapt.hdb:clamav/broapt.ndb, and /var/lib/clamav when freshclam filled it]
+ *   SCAN_CLAMAV_MAX_SECONDS  ClamAV's MaxScanTime per file; its MaxFiles and MaxScanSize are
+ *                       ARCHIVE_MAX_MEMBERS and ARCHIVE_MAX_TOTAL_MB: past one, a low clamav.limits-exceeded [60]
  *   SCAN_CLAMD          `auto`: clamd at clamd.conf's LocalSocket or /run/clamav/clamd.ctl when it answers,
  *                       `off`: clamscan only, a Unix socket path or tcp://HOST:PORT [auto]
  * YARA rules see the externals public rulesets use: filename, filepath,
@@ -18,12 +20,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Analyzer, Sample } from '../lib/analyzer.ts';
+import type { Analysis, Analyzer, Sample } from '../lib/analyzer.ts';
 import { entropyOfBytes } from '../lib/bytes.ts';
 import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp, type AppMain } from '../lib/run-app.ts';
 import { pathList } from '../lib/tools.ts';
 import { ClamScan } from './clamav-scan.ts';
+import { clamLimitsFrom } from './clamav.ts';
 import type { Externals } from './yara.ts';
 import { engineChoice, YaraEngine } from './yara-engine.ts';
 
@@ -86,7 +89,13 @@ export function yaraExternals(sample: Sample): Externals {
   };
 }
 
+export interface ScanOptions {
+  /** Why ClamAV is not run on this file (a zip of 100,000 members it would unpack one by one); it runs when undefined. */
+  skipClamav?: string | undefined;
+}
+
 export interface GenericAnalyzer extends Analyzer {
+  analyse(sample: Sample, options?: ScanOptions): Promise<Analysis>;
   /** Compiles the rules once, before the first file. */
   prepare(): Promise<void>;
   /** Problems that make the scan unusable (rules that do not compile, databases that do not load). */
@@ -100,7 +109,7 @@ export function createGenericAnalyzer(env: NodeJS.ProcessEnv = process.env): Gen
   const rules = pathList(env.SCAN_YARA_RULES, [here('rules')]);
   const databases = pathList(env.SCAN_CLAMAV_DB, defaultClamDatabases());
   const yara = rules.length === 0 ? undefined : new YaraEngine({ engine: engineChoice(env.SCAN_YARA_ENGINE), rules, compiled: env.SCAN_YARA_COMPILED || undefined, cacheDir: env.XDG_CACHE_HOME, mode: env.SCAN_YARA_MODE === 'source' ? 'source' : 'compiled', yara: env.YARA || 'yara', yarac: env.YARAC || 'yarac', skipBroken: env.SCAN_YARA_SKIP_BROKEN === '1' });
-  const clam = databases.length === 0 ? undefined : new ClamScan({ databases, clamscan: env.CLAMSCAN || 'clamscan', clamd: env.SCAN_CLAMD });
+  const clam = databases.length === 0 ? undefined : new ClamScan({ databases, clamscan: env.CLAMSCAN || 'clamscan', clamd: env.SCAN_CLAMD, limits: clamLimitsFrom(env) });
   let notes: string[] = [];
 
   return {
@@ -118,15 +127,15 @@ export function createGenericAnalyzer(env: NodeJS.ProcessEnv = process.env): Gen
       return problems;
     },
     notes: () => notes,
-    async analyse(sample: Sample) {
-      const file = sample.path;
-      const [yaraFindings, clamFindings] = await Promise.all([yara ? yara.scan(sample, yaraExternals(sample)) : [], clam ? clam.scan(sample) : []]);
+    async analyse(sample: Sample, options: ScanOptions = {}) {
+      const clamav = options.skipClamav === undefined ? clam : undefined;
+      const [yaraFindings, clamFindings] = await Promise.all([yara ? yara.scan(sample, yaraExternals(sample)) : [], clamav ? clamav.scan(sample) : []]);
       const findings = [...mimeFindings(sample.mime, sample.realMime), ...yaraFindings, ...clamFindings];
       const entropy = Number(entropyOfBytes(sample.bytes).toFixed(4));
       if (entropy > 7.2 && !DENSE.test(sample.realMime)) {
         findings.push({ rule: 'entropy.high', description: `entropy ${entropy} bits/byte in a ${sample.realMime} file: packed or encrypted content`, severity: 'low' });
       }
-      return { findings, details: { size: sample.size, ...sample.hashes, entropy, realMime: sample.realMime, zeekMime: sample.mime, yara: yara !== undefined, clamav: clam !== undefined } };
+      return { findings, details: { size: sample.size, ...sample.hashes, entropy, realMime: sample.realMime, zeekMime: sample.mime, yara: yara !== undefined, clamav: options.skipClamav === undefined ? clam !== undefined : `skipped: ${options.skipClamav}` } };
     },
   };
 }

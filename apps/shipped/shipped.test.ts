@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eicar } from '../../source/demo/samples.ts';
+import { manyEntryZip } from '../archive/fixture.ts';
 import { createShippedApp } from './analyse.ts';
 
 let dir: string;
@@ -38,6 +39,22 @@ describe('the shipped analyzer', () => {
       const report = await app.analyse(file, 'text/plain');
       expect(report.findings.map((f) => f.rule)).toEqual(['yara.eicar_test_file', 'analyzer.error']);
       expect(report.findings[1]!.description).toMatch(/crashed|ended/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('flags a zip whose central directory holds more members than ARCHIVE_MAX_MEMBERS before ClamAV or 7z spend time on them', async () => {
+    const file = path.join(dir, 'crowded.zip');
+    fs.writeFileSync(file, manyEntryZip(1500));
+    // ClamAV on: the shipped databases, no clamd, as a host without the daemon runs it.
+    const app = createShippedApp({ ...env(), SCAN_CLAMAV_DB: '', SCAN_CLAMD: 'off', ARCHIVE_MAX_MEMBERS: '1000' });
+    try {
+      const report = await app.analyse(file, 'application/zip');
+      expect(report.verdict).toBe('suspicious');
+      expect(report.findings.map((f) => f.rule)).toContain('archive.bomb.members');
+      expect(report.details.clamav).toBe('skipped: the central directory declares 1500 members, more than ARCHIVE_MAX_MEMBERS=1000');
+      expect(report.details.archive).toMatchObject({ members: 1500, listed: false });
     } finally {
       await app.close();
     }

@@ -39,6 +39,10 @@ export const SETTING_HELP = `Settings (flags win over the BROAPT_* variables, wh
   --runner KIND       BROAPT_RUNNER        host|sandbox|container, for apps whose api.yml
                                            sets no \`runner\`                    [host]
   --log-level LEVEL   BROAPT_LOG_LEVEL     trace|debug|info|warn|error|silent   [info]
+                      BROAPT_ARCHIVE_MAX_CHILDREN, BROAPT_ARCHIVE_MAX_BYTES, BROAPT_ARCHIVE_MAX_SECONDS
+                                           what one file's archives may unpack, all levels
+                                           together, before an archive.budget.* finding
+                                                                 [1000, 1073741824, 600]
 
 Outputs (docs/alerts.md; each off unless set; spooled in <logs-path>/spool/):
   --alert-min LEVEL   BROAPT_ALERT_MIN     malicious|suspicious: verdicts that alert [malicious]

@@ -41,34 +41,41 @@ function png1x1(): Buffer {
 
 const GIF_1X1 = Buffer.from('47494638396101000100800000ffffff00000021f90401000000002c00000000010001000002024401003b', 'hex');
 
-/** A ZIP archive of stored (uncompressed) members, built by hand so the demo and the tests need no zip tool. */
-export function zipOf(members: Array<[name: string, content: Buffer | string]>): Buffer {
+/**
+ * A ZIP archive of stored (uncompressed) members, or deflated ones, built by
+ * hand so the demo and the tests need no zip tool.
+ */
+export function zipOf(members: Array<[name: string, content: Buffer | string]>, options: { deflate?: boolean } = {}): Buffer {
+  const method = options.deflate === true ? 8 : 0;
   const parts: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const [name, body] of members) {
     const content = Buffer.from(body);
+    const data = method === 8 ? deflateRawSync(content, { level: 9 }) : content;
     const fileName = Buffer.from(name);
     const crc = crc32(content);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(10, 4);
+    local.writeUInt16LE(method === 8 ? 20 : 10, 4);
+    local.writeUInt16LE(method, 8);
     local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(content.length, 18);
+    local.writeUInt32LE(data.length, 18);
     local.writeUInt32LE(content.length, 22);
     local.writeUInt16LE(fileName.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(10, 6);
+    central.writeUInt16LE(method === 8 ? 20 : 10, 6);
+    central.writeUInt16LE(method, 10);
     central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(content.length, 20);
+    central.writeUInt32LE(data.length, 20);
     central.writeUInt32LE(content.length, 24);
     central.writeUInt16LE(fileName.length, 28);
     central.writeUInt32LE(offset, 42);
-    parts.push(local, fileName, content);
+    parts.push(local, fileName, data);
     centrals.push(central, fileName);
-    offset += local.length + fileName.length + content.length;
+    offset += local.length + fileName.length + data.length;
   }
   const directory = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
@@ -97,7 +104,7 @@ trailer << /Root 1 0 R >>
 `;
 }
 
-const PDF_WITH_JS = pdfRunningJavaScript("app.alert\\('broapt demo'\\);");
+const PDF_WITH_JS = pdfRunningJavaScript("app.launchURL\\('http://invoice.example/view.php', true\\);");
 
 const PDF_PLAIN = `%PDF-1.4
 1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj

@@ -1,11 +1,12 @@
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { zeekStamp } from '../report/logs.ts';
 import { defaultHeader } from '../zeek/header.ts';
 import { ZeekTsvWriter } from '../zeek/tsv-writer.ts';
 import type { ZeekRecord } from '../zeek/values.ts';
 
 /** Zeek 3's files.log columns, so tools that read Zeek's files.log read ours. */
-const FIELDS: Array<[string, string]> = [
+const FIELDS: ReadonlyArray<readonly [string, string]> = [
   ['ts', 'time'],
   ['fuid', 'string'],
   ['tx_hosts', 'set[addr]'],
@@ -33,19 +34,20 @@ const FIELDS: Array<[string, string]> = [
   ['extracted_size', 'count'],
 ];
 
-/** Zeek's `#open`/`#close` stamp, local time. */
-function stamp(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}-${pad(date.getHours())}-${pad(date.getMinutes())}-${pad(date.getSeconds())}`;
-}
-
 /**
- * Collects one PCAP's files.log records and writes the log once, complete: a
- * reader never sees a log without its `#close`.
+ * Collects one PCAP's records of a Zeek log (files.log, http.log) and writes
+ * the log once, complete: a reader never sees a log without its `#close`.
  */
-export class FilesLog {
+export class WholeLog {
   readonly #records: ZeekRecord[] = [];
   readonly #opened = new Date();
+  readonly #path: string;
+  readonly #fields: ReadonlyArray<readonly [string, string]>;
+
+  constructor(logPath: string, fields: ReadonlyArray<readonly [string, string]>) {
+    this.#path = logPath;
+    this.#fields = fields;
+  }
 
   add(record: ZeekRecord): void {
     this.#records.push(record);
@@ -56,15 +58,20 @@ export class FilesLog {
     const writer = new ZeekTsvWriter({ write: (chunk: string) => (text += chunk) });
     writer.writeHeader({
       ...defaultHeader(),
-      path: 'files',
-      open: stamp(this.#opened),
-      fields: FIELDS.map(([name]) => name),
-      types: FIELDS.map(([, type]) => type),
+      path: this.#path,
+      open: zeekStamp(this.#opened),
+      fields: this.#fields.map(([name]) => name),
+      types: this.#fields.map(([, type]) => type),
     });
     for (const record of this.#records) writer.writeRecord(record);
-    writer.writeClose(stamp(new Date()));
-    const file = path.join(dir, 'files.log');
+    writer.writeClose(zeekStamp(new Date()));
+    const file = path.join(dir, `${this.#path}.log`);
     await writeFile(`${file}.part`, text);
     await rename(`${file}.part`, file);
   }
+}
+
+/** One PCAP's files.log. */
+export function filesLog(): WholeLog {
+  return new WholeLog('files', FIELDS);
 }

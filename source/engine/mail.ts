@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 export interface Attachment {
   /** As the message names it (data from the traffic: never a path). */
   filename: string;
+  /** The part's Content-Type (lower case, no parameters), as the sender declared it. */
+  mimeType: string;
   content: Uint8Array;
 }
 
@@ -17,6 +19,7 @@ export async function attachmentsOf(emlPath: string): Promise<Attachment[]> {
   const email = await PostalMime.parse(await readFile(emlPath), { attachmentEncoding: 'arraybuffer' }).catch(() => undefined);
   return (email?.attachments ?? []).map((attachment) => ({
     filename: attachment.filename ?? '',
+    mimeType: (attachment.mimeType ?? '').toLowerCase(),
     content: typeof attachment.content === 'string' ? new TextEncoder().encode(attachment.content) : new Uint8Array(attachment.content),
   }));
 }

@@ -18,15 +18,22 @@ export interface PlacedFile {
 
 /** An extension taken from a name out of the traffic must be plain, or it could break the name's shape. */
 const PLAIN_EXTENSION = /^[A-Za-z0-9]{1,16}$/;
+/** A declared type becomes two folder names: only a plain text type may. */
+const PLAIN_TEXT_MIME = /^text\/[a-z0-9][a-z0-9.+-]{0,63}$/;
 
 /**
  * Moves an exported object into `<dump>/<media>/<subtype>/` under its BroAPT
  * name `PROTOCOL-FUID.PCAP.MEDIA.SUBTYPE.EXT` (docs/naming.md), MIME from the
  * content, extension from the exported name when it is plain, else from the MIME.
+ * `mime`: what the protocol says the object is, over the content's type.
+ * `declaredMime`: what the sender said (a mail part's Content-Type); it names
+ * a text the sniffer calls some other text, as Zeek does (an attachment
+ * NEWS.txt with a few tags is text/plain), but never hides a binary.
  */
-export async function placeFile(options: { source: string; protocol: string; fuid: string; pcap: string; dumpDir: string; exportedName: string }): Promise<PlacedFile> {
-  const { source, protocol, fuid, pcap, dumpDir, exportedName } = options;
-  const mime = await sniffMime(source);
+export async function placeFile(options: { source: string; protocol: string; fuid: string; pcap: string; dumpDir: string; exportedName: string; mime?: string; declaredMime?: string }): Promise<PlacedFile> {
+  const { source, protocol, fuid, pcap, dumpDir, exportedName, declaredMime } = options;
+  const sniffed = options.mime ?? (await sniffMime(source));
+  const mime = declaredMime !== undefined && PLAIN_TEXT_MIME.test(declaredMime) && sniffed.startsWith('text/') ? declaredMime : sniffed;
   const [media = 'application', subtype = 'octet-stream'] = mime.split('/');
   const given = path.extname(exportedName).slice(1);
   const extension = PLAIN_EXTENSION.test(given) ? given : mimeExtension(mime) || '';

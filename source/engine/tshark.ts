@@ -1,12 +1,16 @@
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FilesLog } from './files-log.ts';
+import { filesLog, type WholeLog } from './files-log.ts';
 import { findExecutable } from './executable.ts';
 import { EngineError, type Engine, type ExtractedFile } from './engine.ts';
-import { stableFuid } from './fuid.ts';
+import { stableFuid, stableUid } from './fuid.ts';
 import { attachmentsOf } from './mail.ts';
 import { pcapStem } from './pcap.ts';
 import { fileDigests, placeFile, type PlacedFile } from './place.ts';
+import { httpLogOf } from './tshark-http-log.ts';
+import { missedTransfers, seenTransfers, type ExportProtocol } from './tshark-missed.ts';
+import { parseSessions, sessionsArgs } from './tshark-sessions.ts';
+import type { Logger } from '../log.ts';
 import type { ZeekRecord } from '../zeek/values.ts';
 
 /** tshark's export-object protocols, with the `source` Zeek gives such files. */
@@ -41,21 +45,27 @@ export function tsharkEngine(env: NodeJS.ProcessEnv = process.env): Engine {
   let supported: Promise<string[]> | undefined;
   return {
     name: 'tshark',
-    async extract(pcap, { outDir, dumpDir, onFile }) {
+    async extract(pcap, { outDir, dumpDir, onFile, logger }) {
       const protocols = await (supported ??= exportProtocols(binary));
       const exportDir = path.join(outDir, 'export');
       const use = PROTOCOLS.filter((p) => protocols.includes(p.tshark));
-      const args = ['-r', pcap, '-n', '-q', ...use.flatMap((p) => ['--export-objects', `${p.tshark},${path.join(exportDir, p.tshark)}`])];
-      const [, carriers, { sha256: pcapSha256 }] = await Promise.all([tshark(binary, args, pcap), carriersOf(binary, pcap), fileDigests(pcap)]);
-      const log = new FilesLog();
+      // One pass exports the objects and prints the frames that carried them.
+      const args = ['-r', pcap, '-n', ...use.flatMap((p) => ['--export-objects', `${p.tshark},${path.join(exportDir, p.tshark)}`]), ...CARRIER_ARGS];
+      const [exportText, sessionsText, { sha256: pcapSha256 }] = await Promise.all([tshark(binary, args, pcap), tshark(binary, sessionsArgs(pcap), pcap), fileDigests(pcap)]);
+      const carriers = parseCarriers(exportText);
+      const log = filesLog();
       const stem = pcapStem(pcap);
+      const exported: Record<ExportProtocol, string[]> = { http: [], 'ftp-data': [], imf: [] };
       for (const protocol of use) {
         const dir = path.join(exportDir, protocol.tshark);
         // tshark writes the names (taken from the traffic) itself; they are only ever read back as data.
         const names = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isFile()).map((d) => d.name).sort();
+        if (protocol.tshark in exported) exported[protocol.tshark as ExportProtocol] = names;
         for (const [index, name] of names.entries()) {
           const fuid = stableFuid(pcapSha256, protocol.tshark, String(index));
-          const placed = await placeFile({ source: path.join(dir, name), protocol: protocol.source, fuid, pcap: stem, dumpDir, exportedName: name });
+          // An IMF object is the whole message, whatever its text looks like to a sniffer.
+          const mime = protocol.tshark === 'imf' ? 'message/rfc822' : undefined;
+          const placed = await placeFile({ source: path.join(dir, name), protocol: protocol.source, fuid, pcap: stem, dumpDir, exportedName: name, mime });
           const carrier = carrierOf(carriers, protocol.tshark, name, placed.size);
           const record = fileRecord(placed, { fuid, source: protocol.source, filename: name, carrier, depth: 0, parent: null });
           log.add(record);
@@ -64,22 +74,39 @@ export function tsharkEngine(env: NodeJS.ProcessEnv = process.env): Engine {
         }
       }
       await rm(exportDir, { recursive: true, force: true });
+      const sessions = parseSessions(sessionsText);
       await log.write(outDir);
+      if (sessions.http.length > 0) await httpLogOf(sessions.http, (stream) => stableUid(pcapSha256, 'tcp', stream)).write(outDir);
+      reportMissed(logger, pcap, seenTransfers(sessions).length, missedTransfers(seenTransfers(sessions), exported));
     },
   };
+}
+
+/**
+ * The line every capture ends with: how many transfers the dissectors saw and
+ * which of them tshark could not export (a cut upload, an FTP data channel it
+ * did not tie to its command), so a miss is never silent.
+ */
+function reportMissed(logger: Logger, pcap: string, seen: number, missed: Array<{ about: string }>): void {
+  if (missed.length === 0) {
+    logger.info({ pcap, transfers: seen, missed: 0 }, `tshark extracted every transfer it saw (${seen})`);
+    return;
+  }
+  const list = missed.map((transfer) => transfer.about);
+  logger.warn({ pcap, transfers: seen, missed: list.length, notExtracted: list }, `tshark saw ${seen} transfer(s) and could not extract ${list.length}: ${list.join('; ')}`);
 }
 
 async function extractAttachments(
   message: PlacedFile,
   parent: ZeekRecord,
-  context: { stem: string; dumpDir: string; outDir: string; log: FilesLog; onFile: (file: ExtractedFile) => void },
+  context: { stem: string; dumpDir: string; outDir: string; log: WholeLog; onFile: (file: ExtractedFile) => void },
 ): Promise<void> {
   const parentFuid = String(parent.fuid);
   for (const [index, attachment] of (await attachmentsOf(message.path)).entries()) {
     const fuid = stableFuid(parentFuid, 'attachment', String(index));
     const scratch = path.join(context.outDir, `${fuid}.attachment`);
     await writeFile(scratch, attachment.content);
-    const placed = await placeFile({ source: scratch, protocol: 'SMTP', fuid, pcap: context.stem, dumpDir: context.dumpDir, exportedName: attachment.filename });
+    const placed = await placeFile({ source: scratch, protocol: 'SMTP', fuid, pcap: context.stem, dumpDir: context.dumpDir, exportedName: attachment.filename, declaredMime: attachment.mimeType });
     context.log.add({
       ...fileRecord(placed, { fuid, source: 'SMTP', filename: attachment.filename || null, carrier: undefined, depth: 1, parent: parentFuid }),
       ts: parent.ts ?? null,
@@ -132,9 +159,10 @@ function carrierOf(carriers: Carrier[], protocol: string, exportedName: string, 
   return candidates.length === 1 ? candidates[0] : undefined;
 }
 
-async function carriersOf(binary: string, pcap: string): Promise<Carrier[]> {
-  const fields = ['frame.protocols', 'frame.time_epoch', 'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'http.content_length', 'http.request.uri', 'http.response_for.uri', 'imf.subject'];
-  const output = await tshark(binary, ['-r', pcap, '-n', '-Y', 'http.file_data || imf', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...fields.flatMap((f) => ['-e', f])], pcap);
+const CARRIER_FIELDS = ['frame.protocols', 'frame.time_epoch', 'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'http.content_length', 'http.request.uri', 'http.response_for.uri', 'imf.subject'];
+const CARRIER_ARGS = ['-Y', 'http.file_data || imf', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f', ...CARRIER_FIELDS.flatMap((f) => ['-e', f])];
+
+function parseCarriers(output: string): Carrier[] {
   return output
     .split('\n')
     .filter(Boolean)

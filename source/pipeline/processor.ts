@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import type { ApiConfig } from '../api/app.ts';
 import { matchApp } from '../api/match.ts';
 import { remoteTarget } from '../daemon/client.ts';
@@ -13,10 +14,10 @@ import { IN_FLIGHT_PER_JOB, type FilePool } from '../pool/pool.ts';
 import type { Task } from '../pool/task.ts';
 import { logFolderOf } from '../runner/api-logs.ts';
 import { Runners, type Prepared } from '../runner/select.ts';
-import { childFuid, childrenOf, MAX_CHILD_DEPTH, type ChildOrigin } from '../report/children.ts';
-import { foldMembers } from '../report/members.ts';
+import { RootBudgets } from '../report/budget.ts';
+import { childFuid, childrenOf, childrenPathOf, MAX_CHILD_DEPTH, type ChildOrigin } from '../report/children.ts';
+import { foldMembers, raiseOnContainer } from '../report/members.ts';
 import { mergeReports, type Merged } from '../report/merge.ts';
-import { worstVerdict } from '../report/report.ts';
 import type { ReportLogs } from '../report/logs.ts';
 import type { CommandResult } from '../runner/result.ts';
 import type { Settings } from '../settings.ts';
@@ -50,7 +51,7 @@ export interface ProcessorOptions {
 export interface ProcessorEvents {
   record: [FileRecord];
   skip: [string, SkipReason];
-  /** Files an app unpacked were queued as entries of their own: a pass has that many more to do. */
+  /** Files an app unpacked were queued as entries of their own: a pass has that many more to do (fewer, when negative: queued members left out). */
   adopt: [number];
 }
 
@@ -80,12 +81,14 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   #idle: Array<() => void> = [];
   /** Files unpacked from an archive, queued or running, with where they came from. */
   readonly #children = new Map<string, ChildOrigin>();
+  readonly #budgets: RootBudgets;
 
   constructor(options: ProcessorOptions) {
     super();
     this.#o = options;
     this.#gate = new InstallGate(options.installLock);
     this.#runners = options.runners ?? new Runners(options.settings.runner);
+    this.#budgets = new RootBudgets(options.settings.archiveBudget);
   }
 
   /** Queue a file; false when it is already done, failed (without --retry-failed), queued or running. */
@@ -161,7 +164,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   }
 
   #settle(file: string, record: FileRecord | undefined): void {
-    this.#children.delete(file);
+    if (!this.#children.delete(file)) this.#budgets.close(file);
     const waiters = this.#known.get(file) ?? [];
     this.#known.delete(file);
     for (const resolve of waiters) resolve(record);
@@ -185,11 +188,17 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       this.emit('skip', file, reason);
       return undefined;
     }
+    const origin = this.#children.get(file);
+    if (origin === undefined) this.#budgets.open(file);
+    else if (this.#budgets.leaveOut(origin.root)) {
+      fs.rmSync(file, { force: true });
+      this.emit('adopt', -1);
+      return undefined;
+    }
     let entry: Entry;
     try {
       // A member of an archive: its identity derives from the archive's, as Zeek's own parent_fuid does,
       // and its name is the archive's word, never a BroAPT name to trust.
-      const origin = this.#children.get(file);
       entry = await makeEntry(file, { sniff: origin !== undefined });
       if (origin !== undefined) entry = { ...entry, fuid: origin.fuid, protocol: origin.protocol, pcap: origin.pcap };
     } catch (error) {
@@ -216,7 +225,11 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         this.#parked--;
       }
     }
-    return this.#finish(started, analysed);
+    const overBudget = origin === undefined && analysed.status === 'done' ? this.#budgets.close(file) : undefined;
+    if (overBudget !== undefined) raiseOnContainer(analysed, overBudget);
+    const record = this.#finish(started, analysed);
+    removeUnpacked(record, origin !== undefined);
+    return record;
   }
 
   /** The record a queued or running file ends with (undefined when it is given back or skipped). */
@@ -287,16 +300,16 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   /** Queues the files an app unpacked, up to MAX_CHILD_DEPTH archives deep; deeper ones become a finding of the parent. */
   #adoptChildren(entry: Entry, children: Array<{ path: string; member: string }>, merged: Omit<Merged, 'sha256' | 'realMime'>): void {
     if (children.length === 0) return;
-    const depth = (this.#children.get(entry.path)?.depth ?? 0) + 1;
+    const parent = this.#children.get(entry.path);
+    const depth = (parent?.depth ?? 0) + 1;
     if (depth > MAX_CHILD_DEPTH) {
-      merged.findings.push({ rule: 'archive.depth-limit', description: `archives nested more than ${MAX_CHILD_DEPTH} deep: ${children.length} member(s) not analysed`, severity: 'medium', app: 'broapt' });
-      merged.verdict = worstVerdict(merged.verdict, 'suspicious');
-      merged.score = Math.max(merged.score, 50);
+      raiseOnContainer(merged, { rule: 'archive.depth-limit', description: `archives nested more than ${MAX_CHILD_DEPTH} deep: ${children.length} member(s) not analysed` });
       return;
     }
+    const root = parent?.root ?? entry.path;
     const adopted: string[] = [];
-    for (const child of children) {
-      this.#children.set(child.path, { fuid: childFuid(entry.fuid, child.member), parentFuid: entry.fuid, protocol: entry.protocol, pcap: entry.pcap, member: child.member, depth });
+    for (const child of this.#budgets.admit(root, children)) {
+      this.#children.set(child.path, { fuid: childFuid(entry.fuid, child.member), parentFuid: entry.fuid, protocol: entry.protocol, pcap: entry.pcap, member: child.member, depth, root });
       if (this.submit(child.path)) adopted.push(child.path);
       else this.#children.delete(child.path);
     }
@@ -316,6 +329,16 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     this.emit('record', record);
     return record;
   }
+}
+
+/**
+ * Once a record is written its unpacked files are of no more use: the member
+ * itself, and what its commands unpacked (its own members have their records
+ * by now, the record waited for them). Left, a nested bomb fills the disk.
+ */
+function removeUnpacked(record: FileRecord, isMember: boolean): void {
+  if (isMember) fs.rmSync(record.path, { force: true });
+  for (const command of record.commands) fs.rmSync(childrenPathOf(command.log), { recursive: true, force: true });
 }
 
 function originFields(origin: ChildOrigin | undefined): { parentFuid?: string; archivePath?: string } {

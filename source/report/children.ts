@@ -26,6 +26,8 @@ export interface ChildOrigin {
   member: string;
   /** 1 for a member of a top-level file, 2 for a member of that member, … */
   depth: number;
+  /** Path of the top-level file it came from, whose budget it counts against. */
+  root: string;
 }
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -1,6 +1,17 @@
 import { worstVerdict } from './report.ts';
 import type { Merged } from './merge.ts';
 
+/**
+ * A finding broapt itself makes on a container about the members it did not
+ * follow (too deep, over the root's budget): medium, so the file is at least
+ * suspicious.
+ */
+export function raiseOnContainer(record: Pick<MemberOutcome, 'findings' | 'verdict' | 'score'>, finding: { rule: string; description: string }): void {
+  (record.findings ??= []).push({ ...finding, severity: 'medium', app: 'broapt' });
+  record.verdict = worstVerdict(record.verdict ?? 'unknown', 'suspicious');
+  record.score = Math.max(record.score ?? 0, 50);
+}
+
 /** What a parent needs of a member's record. */
 export interface MemberOutcome {
   status: 'done' | 'failed';

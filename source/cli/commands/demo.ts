@@ -1,12 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadApiConfig } from '../../api/load.ts';
-import { resolveWorkdir } from '../../api/match.ts';
 import { demoSamples, sampleName } from '../../demo/samples.ts';
 import { scanPaths } from '../../pipeline/scan.ts';
 import type { FileRecord } from '../../pipeline/record.ts';
-import { resolveSettings } from '../../settings.ts';
+import { resolveSettings, SHIPPED_API_ROOT } from '../../settings.ts';
 import { UsageError } from '../../errors.ts';
 import { parse } from '../options.ts';
 import { runPass } from '../run-pass.ts';
@@ -15,19 +12,19 @@ export const help = `Usage: broapt demo [--dir DIR] [--jobs N]
 
 Generates a small dump of realistic files (PDF with JavaScript, Office, images,
 ZIP, HTML with a hidden iframe, obfuscated JavaScript, the EICAR test file, an
-ELF served as a GIF, ...) named as BroAPT's Zeek scripts name them, writes a
-matching api.yml, and runs the whole pipeline on the embedded default (no
-Redis, no containers), printing what happened to each file.
+ELF served as a GIF, ...) named as BroAPT's Zeek scripts name them, and runs
+the whole pipeline on them with the shipped apps (apps/api.yml) on the
+embedded default (no Redis, no containers), printing each file's verdict and
+its strongest findings.
 
 The demo keeps everything under its own folder, so the BROAPT_* path variables
 do not apply to it.
 
 Options:
-  --dir DIR     where to put dump/, api/ and logs/ (emptied first) [./demo-run]
+  --dir DIR     where to put dump/ and logs/ (emptied first) [./demo-run]
   -j, --jobs N  files analysed at once [CPU count]
 `;
 
-const DEMO_API = fileURLToPath(new URL('../../demo/api.yml', import.meta.url));
 /** Marks a folder the demo made, the only kind it will empty. */
 const DEMO_MARK = '.broapt-demo';
 
@@ -59,16 +56,12 @@ export async function run(args: string[]): Promise<number> {
   }
   const dir = path.resolve(values.dir ?? 'demo-run');
   const settings = resolveSettings(
-    { dumpPath: path.join(dir, 'dump'), apiRoot: path.join(dir, 'api'), logsPath: path.join(dir, 'logs'), apiLogs: path.join(dir, 'logs', 'api'), jobs: values.jobs },
+    { dumpPath: path.join(dir, 'dump'), apiRoot: SHIPPED_API_ROOT, logsPath: path.join(dir, 'logs'), apiLogs: path.join(dir, 'logs', 'api'), jobs: values.jobs },
     {},
   );
   await clearDemoFolder(dir);
   await fs.mkdir(settings.dumpPath, { recursive: true });
   await fs.writeFile(path.join(dir, DEMO_MARK), 'Made by `broapt demo`, which empties this folder on its next run.\n');
-  await fs.mkdir(settings.apiRoot, { recursive: true });
-  await fs.copyFile(DEMO_API, path.join(settings.apiRoot, 'api.yml'));
-  const config = await loadApiConfig(settings.apiRoot, { defaultTimeoutMs: settings.timeout * 1000 });
-  for (const app of [config.example, ...config.apps]) await fs.mkdir(resolveWorkdir(config, app), { recursive: true });
   const about = new Map<string, string>();
   for (const sample of demoSamples(await readElf())) {
     const folder = path.join(settings.dumpPath, ...sample.mime.split('/'));
@@ -89,21 +82,20 @@ export async function run(args: string[]): Promise<number> {
       },
     }),
   );
-  const lines = await Promise.all(records.map((record) => describe(record, about.get(record.path) ?? '')));
+  const lines = records.filter((record) => about.has(record.path)).map((record) => describe(record, about.get(record.path)!));
   process.stdout.write(`\nWhat happened to each file:\n${lines.sort().join('\n')}\n\nLogs: ${settings.logsPath} (processed.jsonl, dump.log, fail.log, api/)\n`);
   return code;
 }
 
-/** One line per file: what it is, its MIME, the app that took it, and what the report command printed. */
-async function describe(record: FileRecord, about: string): Promise<string> {
-  const report = record.commands.at(-1);
-  const said = report ? lastOutputLine(await fs.readFile(report.log, 'utf8').catch(() => '')) : '';
-  const outcome = record.status === 'done' ? said : `FAILED: ${record.reason}`;
-  return `  ${about.padEnd(38)} ${record.mime.padEnd(25)} → ${record.app.padEnd(23)} ${outcome}`;
-}
+/** The findings worth a line: the strongest first, info-level ones never. */
+const SEVERITY_RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1 };
 
-/** The last line a command printed: API logs interleave output with `# ` header lines. */
-function lastOutputLine(log: string): string {
-  const lines = log.split('\n').filter((line) => line !== '' && !line.startsWith('# '));
-  return lines.at(-1) ?? '';
+/** One line per file: what it is, its MIME, its verdict, and the strongest findings behind it. */
+function describe(record: FileRecord, about: string): string {
+  if (record.status !== 'done') return `  ${about.padEnd(38)} ${record.mime.padEnd(25)} FAILED: ${record.reason}`;
+  const findings = (record.findings ?? [])
+    .filter((finding) => (SEVERITY_RANK[finding.severity] ?? 0) > 0)
+    .sort((a, b) => (SEVERITY_RANK[b.severity] ?? 0) - (SEVERITY_RANK[a.severity] ?? 0));
+  const rules = findings.slice(0, 3).map((finding) => finding.rule).join(', ');
+  return `  ${about.padEnd(38)} ${record.mime.padEnd(25)} ${(record.verdict ?? 'clean').toUpperCase().padEnd(10)} ${rules}`.trimEnd();
 }
