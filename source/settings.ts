@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_TIMEOUT_MS, toSeconds } from './api/duration.ts';
 import { UsageError } from './errors.ts';
+import { resolveOutputSettings, type OutputSettings } from './outputs/settings.ts';
 import { DEFAULT_ARCHIVE_BUDGET, type ArchiveBudget } from './report/budget.ts';
 import { RUNNER_KINDS, type RunnerKind } from './runner/plan.ts';
 
@@ -39,6 +40,8 @@ export interface Settings {
   archiveBudget: ArchiveBudget;
   /** What a run does with apps `broapt apps check` finds broken (BROAPT_BROKEN_APPS, --broken-apps). */
   brokenApps: BrokenAppsPolicy;
+  /** Where records and alerts go after they are written (BROAPT_ALERT_*, BROAPT_ECS_LOG, …; docs/alerts.md). */
+  outputs: OutputSettings;
 }
 
 /** `refuse`: stop before any file. `skip`: fail the broken apps' files with the reason, run the rest. */
@@ -119,6 +122,7 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
       seconds: number(pick(undefined, '', env, ['BROAPT_ARCHIVE_MAX_SECONDS']), DEFAULT_ARCHIVE_BUDGET.seconds, { integer: false, min: 0 }),
     },
     brokenApps: oneOf(pick(flags.brokenApps, '--broken-apps', env, ['BROAPT_BROKEN_APPS']), BROKEN_APPS_POLICIES, 'refuse'),
+    outputs: resolveOutputSettings(env, cwd),
   };
 }
 

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.ts';
+import { OUTPUT_FLAGS, OUTPUT_SECRETS, resolveOutputSettings } from '../outputs/settings.ts';
 import { resolveSettings, type Settings } from '../settings.ts';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -19,6 +20,7 @@ export const SETTING_OPTIONS = {
   runner: { type: 'string' },
   'broken-apps': { type: 'string' },
   'log-level': { type: 'string' },
+  ...(Object.fromEntries(Object.keys(OUTPUT_FLAGS).map((flag) => [flag, { type: 'string' }])) as Record<keyof typeof OUTPUT_FLAGS, { type: 'string' }>),
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
 
@@ -44,7 +46,20 @@ export const SETTING_HELP = `Settings (flags win over the BROAPT_* variables, wh
                       BROAPT_ARCHIVE_MAX_CHILDREN, BROAPT_ARCHIVE_MAX_BYTES, BROAPT_ARCHIVE_MAX_SECONDS
                                            what one file's archives may unpack, all levels
                                            together, before an archive.budget.* finding
-                                                                 [1000, 1073741824, 600]`;
+                                                                 [1000, 1073741824, 600]
+
+Outputs (docs/alerts.md; each off unless set; spooled in <logs-path>/spool/):
+  --alert-min LEVEL   BROAPT_ALERT_MIN     malicious|suspicious: verdicts that alert [malicious]
+  --alert-webhook URL BROAPT_ALERT_WEBHOOK POST each alert (signed: BROAPT_ALERT_SECRET)
+  --alert-syslog DEST BROAPT_ALERT_SYSLOG  udp://HOST:PORT, tcp://HOST:PORT or unix:/dev/log
+  --ecs-log PATH      BROAPT_ECS_LOG       every record as an ECS JSON line
+  --elastic-url URL   BROAPT_ELASTIC_URL   every record through _bulk (BROAPT_ELASTIC_API_KEY,
+                                           BROAPT_ELASTIC_INDEX [broapt])
+  --intel-file PATH   BROAPT_INTEL_FILE    Zeek Intel file of the alerting files' hashes
+  --alert-command CMD BROAPT_ALERT_COMMAND run per alert, alert on stdin and in
+                                           BROAPT_ALERT_* (BROAPT_ALERT_TIMEOUT [30])
+  --quarantine DIR    BROAPT_QUARANTINE    copy each alerting file there as <sha256>
+  A detection: line goes to stderr for each suspicious or malicious file.`;
 
 /** parseArgs with messages that say which command and how to get help. */
 export function parse<O extends OptionSpec>(command: string, args: string[], options: O, allowPositionals = true) {
@@ -57,7 +72,7 @@ export function parse<O extends OptionSpec>(command: string, args: string[], opt
 }
 
 export function settingsFrom(values: Record<string, string | boolean | undefined>): Settings {
-  return resolveSettings({
+  const settings = resolveSettings({
     dumpPath: values['dump-path'],
     apiRoot: values['api-root'],
     apiLogs: values['api-logs'],
@@ -71,6 +86,10 @@ export function settingsFrom(values: Record<string, string | boolean | undefined
     runner: values.runner,
     brokenApps: values['broken-apps'],
   });
+  if (Object.keys(OUTPUT_FLAGS).some((flag) => values[flag] !== undefined)) settings.outputs = resolveOutputSettings(process.env, process.cwd(), values);
+  // The apps analyse hostile files, and run before any output needs the keys again: they must not inherit them.
+  for (const name of OUTPUT_SECRETS) delete process.env[name];
+  return settings;
 }
 
 /** Refuse paths that do not exist before anything is opened or written, naming how to point elsewhere. */

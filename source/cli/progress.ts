@@ -1,5 +1,6 @@
 import type { FileRecord } from '../pipeline/record.ts';
 import { printable, type Summary } from '../pipeline/summary.ts';
+import { detectionLine } from './detection-line.ts';
 
 /**
  * Progress on stderr: a redrawn bar on a terminal, otherwise a plain line every
@@ -28,6 +29,13 @@ export class Progress {
 
   update(record: FileRecord, summary: Summary): void {
     if (record.status === 'failed' && !this.#tty) this.#stream.write(`failed: ${printable(record.path)}: ${printable(record.reason ?? '')}\n`);
+    const detection = detectionLine(record);
+    // On a terminal the line replaces the bar, which the next draw puts back under it.
+    if (detection !== undefined) {
+      this.#stream.write(`${this.#drawn ? '\r\x1b[K' : ''}${detection}\n`);
+      this.#drawn = false;
+      this.#lastDraw = 0;
+    }
     const now = performance.now();
     const last = this.#total > 0 && summary.processed >= this.#total;
     if (!last && now - this.#lastDraw < (this.#tty ? 100 : 5000)) return;

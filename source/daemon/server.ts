@@ -95,7 +95,7 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
     };
   };
   const board = new StatusBoard(load);
-  const metrics = new PipelineMetrics(load, workers);
+  const metrics = new PipelineMetrics(load, workers, () => session.outputs.stats);
   const onRecord = (record: FileRecord) => {
     metrics.add(record);
     board.add(record);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { extension as mimeExtension } from 'mime-types';
 import { sniffMime } from '../entry/sniff.ts';
@@ -55,10 +55,12 @@ async function moveFile(from: string, to: string): Promise<void> {
   }
 }
 
-export async function fileDigests(file: string): Promise<{ size: number; md5: string; sha1: string; sha256: string }> {
+/** `noFollow` for files of the dump folder, which are hostile: a link there is never followed (a PCAP named by the user may be one). */
+export async function fileDigests(file: string, options: { noFollow?: boolean } = {}): Promise<{ size: number; md5: string; sha1: string; sha256: string }> {
   const hashes = ['md5', 'sha1', 'sha256'].map((name) => createHash(name));
   let size = 0;
-  for await (const chunk of createReadStream(file)) {
+  const handle = await open(file, constants.O_RDONLY | (options.noFollow ? constants.O_NOFOLLOW : 0));
+  for await (const chunk of handle.createReadStream()) {
     size += (chunk as Buffer).length;
     for (const hash of hashes) hash.update(chunk as Buffer);
   }

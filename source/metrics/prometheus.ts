@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DeliveryStats } from '../outputs/lane.ts';
 import type { FileRecord } from '../pipeline/record.ts';
 import type { Load } from './board.ts';
 import { BoundedNames } from './bounded.ts';
@@ -19,7 +20,7 @@ export class PipelineMetrics {
   readonly #duration: Histogram<'app'>;
   readonly #mimes = new BoundedNames();
 
-  constructor(load: () => Load, workers: number) {
+  constructor(load: () => Load, workers: number, deliveries: () => DeliveryStats[] = () => []) {
     const registers = [this.registry];
     this.#processed = new Counter({
       name: 'broapt_files_processed_total',
@@ -52,6 +53,32 @@ export class PipelineMetrics {
       },
     });
     new Gauge({ name: 'broapt_workers', help: 'Workers in the pool (--jobs).', registers }).set(workers);
+    new Gauge({
+      name: 'broapt_output_pending',
+      help: 'Alerts and records spooled for an output (webhook, syslog, …) and not yet delivered.',
+      labelNames: ['output'],
+      registers,
+      collect() {
+        for (const stats of deliveries()) this.set({ output: stats.output }, stats.pending);
+      },
+    });
+    const counts = [
+      ['failed', 'broapt_output_failed_total', 'Delivery attempts that failed, per item, by output; each is retried from the spool (or kept in rejected/ when refused for good).'],
+      ['delivered', 'broapt_output_delivered_total', 'Alerts and records an output took, by output.'],
+    ] as const;
+    for (const [key, name, help] of counts) {
+      new Counter({
+        name,
+        help,
+        labelNames: ['output'],
+        registers,
+        collect() {
+          // The lanes keep the totals (across restarts, in their state.json); the counter shows them.
+          this.reset();
+          for (const stats of deliveries()) this.inc({ output: stats.output }, stats[key]);
+        },
+      });
+    }
   }
 
   add(record: FileRecord): void {

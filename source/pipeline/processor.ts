@@ -9,6 +9,7 @@ import { GivenPaths } from '../history/given-paths.ts';
 import type { FileHistory } from '../history/history.ts';
 import { LogWriteError } from '../history/log-write-error.ts';
 import type { Logger } from '../log.ts';
+import type { OutputStage } from '../outputs/stage.ts';
 import { InstallGate, type InstallLock } from '../pool/install.ts';
 import { IN_FLIGHT_PER_JOB, type FilePool } from '../pool/pool.ts';
 import type { Task } from '../pool/task.ts';
@@ -42,6 +43,8 @@ export interface ProcessorOptions {
   records: AppendLog;
   /** reports.jsonl and broapt.log. */
   reportLogs?: ReportLogs;
+  /** Alerts, SIEM feeds and reactions (docs/alerts.md): takes each record once written, never waits on a receiver. */
+  outputs?: OutputStage;
   pool: FilePool;
   logger: Logger;
   /** Wait until a file is this many ms untouched before taking it (watch mode). */
@@ -369,6 +372,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     const record: FileRecord = { time: new Date().toISOString(), ...partial, durationMs: Math.round(performance.now() - started) };
     this.#o.records.append(JSON.stringify(record));
     this.#o.reportLogs?.write(record);
+    this.#o.outputs?.accept(record);
     if (record.status === 'done') this.#o.history.markDone(record.path);
     else this.#o.history.markFailed(record.path, record.reason ?? 'failed', { fuid: record.fuid, mime: record.mime, app: record.app });
     this.emit('record', record);

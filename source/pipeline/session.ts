@@ -5,6 +5,7 @@ import { AppendLog } from '../history/append-log.ts';
 import { History, type FileHistory } from '../history/history.ts';
 import { assertLogsWritable } from '../history/logs-writable.ts';
 import { silentLogger, type Logger } from '../log.ts';
+import { OutputStage } from '../outputs/stage.ts';
 import type { InstallLock } from '../pool/install.ts';
 import { FilePool } from '../pool/pool.ts';
 import { ReportLogs } from '../report/logs.ts';
@@ -23,6 +24,8 @@ export interface Session {
   logger: Logger;
   /** Under `--broken-apps skip`: the apps skipped and why, for the summary; empty otherwise. */
   skippedApps: string;
+  /** Where records go after they are written: their delivery counts are in `outputs.stats`. */
+  outputs: OutputStage;
   /** Our own output folders; when they sit inside the dump folder they are not input. */
   ownFolders: string[];
   /** Flush history and records, stop the pool. Call once, after the processor is idle. */
@@ -64,7 +67,8 @@ export async function openSession(settings: Settings, options: { logger?: Logger
     const { history, installLock, resultCache } = options.backend?.({ config, history: local, logger }) ?? { history: local };
     const records = await AppendLog.open(path.join(settings.logsPath, 'processed.jsonl'));
     const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
-    const session = sessionOf({ settings, config, history, records, reportLogs, pool, runners, logger, installLock, resultCache, brokenApps, settleMs: options.settleMs ?? 0 }, skippedAppsNote(broken));
+    const outputs = await OutputStage.open(settings.outputs, { logsPath: settings.logsPath, logger, backoffCapMs: settings.interval * 1000 });
+    const session = sessionOf({ settings, config, history, records, reportLogs, outputs, pool, runners, logger, installLock, resultCache, brokenApps, settleMs: options.settleMs ?? 0 }, skippedAppsNote(broken));
     await session.processor.givenPaths.add(settings.dumpPath);
     return session;
   } catch (error) {
@@ -74,8 +78,8 @@ export async function openSession(settings: Settings, options: { logger?: Logger
   }
 }
 
-function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: ReportLogs }, skippedApps: string): Session {
-  const { settings, config, history, records, reportLogs, pool, runners, logger } = parts;
+function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: ReportLogs; outputs: OutputStage }, skippedApps: string): Session {
+  const { settings, config, history, records, reportLogs, outputs, pool, runners, logger } = parts;
   const processor = new Processor(parts);
   return {
     settings,
@@ -84,6 +88,7 @@ function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: Rep
     processor,
     logger,
     skippedApps,
+    outputs,
     ownFolders: [settings.logsPath, settings.apiLogs],
     killRunning: () => {
       pool.killRunning();
@@ -92,6 +97,7 @@ function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: Rep
     async close() {
       await pool.close();
       await runners.close();
+      await outputs.close();
       // Every log is closed even when one cannot be: a full disk fails them one after another.
       const closed = await Promise.allSettled([records.close(), reportLogs.close(), history.close()]);
       const failed = closed.find((result) => result.status === 'rejected');

@@ -105,11 +105,11 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd = R
   return startCli(args, env, cwd).done;
 }
 
-/** stderr without the progress lines a non-terminal run prints: what is left are warnings and errors. */
+/** stderr without the progress and detection lines a non-terminal run prints: what is left are warnings and errors. */
 export function problems(stderr: string): string {
   return stderr
     .split('\n')
-    .filter((line) => line !== '' && !line.startsWith('progress: '))
+    .filter((line) => line !== '' && !line.startsWith('progress: ') && !line.startsWith('detection: '))
     .join('\n');
 }
 

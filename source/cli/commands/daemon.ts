@@ -10,6 +10,7 @@ import { openSession } from '../../pipeline/session.ts';
 import { onStopSignal } from '../../pipeline/shutdown.ts';
 import { REDIS_HELP, REDIS_OPTIONS, resolveRedisSettings } from '../../redis/settings.ts';
 import { number, pick } from '../../settings.ts';
+import { detectionLine } from '../detection-line.ts';
 import { parse, requireExisting, SETTING_HELP, SETTING_OPTIONS, settingsFrom } from '../options.ts';
 import { version } from '../version.ts';
 
@@ -135,6 +136,10 @@ export async function run(args: string[]): Promise<number> {
   const logger = createLogger(values['log-level'] === undefined ? {} : { level: values['log-level'] });
   if (values['docker-compose'] !== undefined) logger.warn('--docker-compose is the reference\'s; this daemon runs its apps itself and ignores it');
   const session = await openSession(settings, { logger });
+  session.processor.on('record', (record) => {
+    const line = detectionLine(record);
+    if (line !== undefined) process.stderr.write(`${line}\n`);
+  });
   const cluster = resolveRedisSettings({ url: values.redis, prefix: values.prefix });
   const daemon = await startDaemon(session, { host, port, token, maxBodyBytes, clientLimit, connectionLimit, headerTimeoutMs, cluster }).catch(async (error: unknown) => {
     await session.close();
