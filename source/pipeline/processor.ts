@@ -35,7 +35,7 @@ export interface ProcessorOptions {
   /** Each app's runner (host, sandbox, container), made ready before its files go to the pool. */
   runners?: Runners;
   /** processed.jsonl */
-  records: AppendLog;
+  records: Pick<AppendLog, 'append'>;
   /** reports.jsonl and broapt.log. */
   reportLogs?: ReportLogs;
   pool: FilePool;

@@ -3,12 +3,12 @@ import type { ApiConfig } from '../api/app.ts';
 import { loadApiConfig } from '../api/load.ts';
 import { missingWorkdirs } from '../api/match.ts';
 import { ConfigError } from '../errors.ts';
-import { AppendLog } from '../history/append-log.ts';
 import { History, type FileHistory } from '../history/history.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import type { InstallLock } from '../pool/install.ts';
 import { FilePool } from '../pool/pool.ts';
 import { ReportLogs } from '../report/logs.ts';
+import { DailyLog } from '../results/daily-log.ts';
 import { assertAppsReady } from '../apps/check.ts';
 import type { Settings } from '../settings.ts';
 import { Runners } from '../runner/select.ts';
@@ -57,7 +57,7 @@ export async function openSession(settings: Settings, options: { logger?: Logger
     await runners.start(config);
     const local = await History.open(settings.logsPath, { retryFailed: settings.retryFailed });
     const { history, installLock, resultCache } = options.backend?.({ config, history: local, logger }) ?? { history: local };
-    const records = await AppendLog.open(path.join(settings.logsPath, 'processed.jsonl'));
+    const records = await DailyLog.open(path.join(settings.logsPath, 'processed.jsonl'));
     const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
     return sessionOf({ settings, config, history, records, reportLogs, pool, runners, logger, installLock, resultCache, settleMs: options.settleMs ?? 0 });
   } catch (error) {
@@ -67,7 +67,7 @@ export async function openSession(settings: Settings, options: { logger?: Logger
   }
 }
 
-function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: ReportLogs }): Session {
+function sessionOf(parts: ProcessorOptions & { records: DailyLog; runners: Runners; reportLogs: ReportLogs }): Session {
   const { settings, config, history, records, reportLogs, pool, runners, logger } = parts;
   const processor = new Processor(parts);
   return {
