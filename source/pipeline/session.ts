@@ -9,6 +9,7 @@ import type { InstallLock } from '../pool/install.ts';
 import { FilePool } from '../pool/pool.ts';
 import { ReportLogs } from '../report/logs.ts';
 import { DailyLog } from '../results/daily-log.ts';
+import { LiveIndex } from '../results/live-index.ts';
 import { assertAppsReady } from '../apps/check.ts';
 import type { Settings } from '../settings.ts';
 import { Runners } from '../runner/select.ts';
@@ -59,7 +60,8 @@ export async function openSession(settings: Settings, options: { logger?: Logger
     const { history, installLock, resultCache } = options.backend?.({ config, history: local, logger }) ?? { history: local };
     const records = await DailyLog.open(path.join(settings.logsPath, 'processed.jsonl'));
     const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
-    return sessionOf({ settings, config, history, records, reportLogs, pool, runners, logger, installLock, resultCache, settleMs: options.settleMs ?? 0 });
+    const results = LiveIndex.open(settings.logsPath, logger);
+    return sessionOf({ settings, config, history, records, reportLogs, results, pool, runners, logger, installLock, resultCache, settleMs: options.settleMs ?? 0 });
   } catch (error) {
     await runners?.close();
     await pool.close();
@@ -67,9 +69,10 @@ export async function openSession(settings: Settings, options: { logger?: Logger
   }
 }
 
-function sessionOf(parts: ProcessorOptions & { records: DailyLog; runners: Runners; reportLogs: ReportLogs }): Session {
-  const { settings, config, history, records, reportLogs, pool, runners, logger } = parts;
+function sessionOf(parts: ProcessorOptions & { records: DailyLog; runners: Runners; reportLogs: ReportLogs; results: LiveIndex }): Session {
+  const { settings, config, history, records, reportLogs, results, pool, runners, logger } = parts;
   const processor = new Processor(parts);
+  processor.on('record', () => results.recordWritten());
   return {
     settings,
     config,
@@ -86,6 +89,7 @@ function sessionOf(parts: ProcessorOptions & { records: DailyLog; runners: Runne
       await runners.close();
       await records.close();
       await reportLogs.close();
+      results.close();
       await history.close();
     },
   };
