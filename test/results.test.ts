@@ -65,6 +65,17 @@ describe('broapt results', () => {
     expect(csv.find((line) => line.includes('F00000001'))).toContain(`,"'=HYPERLINK(""http://x"")"`);
   });
 
+  it('prints an answer larger than a pipe holds whole, and stops quietly when the reader does', async () => {
+    await writeRecords(Array.from({ length: 400 }, (_, i) => fileRecord(i * 8 + 7, { time: hoursAgo(1) })));
+    // A reader that starts late: the pipe fills and the rest of the answer waits in the CLI.
+    const answer = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" results --verdict malicious --format json | (sleep 1; cat)`], { encoding: 'utf8', env: { ...process.env, BROAPT_LOGS_PATH: ws.logs } });
+    expect(answer.stdout.length).toBeGreaterThan(128 * 1024);
+    expect(fuidsOf(answer.stdout)).toHaveLength(400);
+    const head = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" results --format json | head -c 10`], { encoding: 'utf8', env: { ...process.env, BROAPT_LOGS_PATH: ws.logs } });
+    expect(head.stdout).toBe('{"time":"2');
+    expect(head.stderr).toBe('');
+  });
+
   it('catches up with records written since, by another writer too, and rebuilds a deleted index from every rotated day', async () => {
     await writeRecords([fileRecord(7, { time: hoursAgo(1) })]);
     const index = ResultsIndex.open(ws.logs);

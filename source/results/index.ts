@@ -24,11 +24,6 @@ CREATE TABLE IF NOT EXISTS records (
   score INTEGER,
   record TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS records_ts ON records(ts);
-CREATE INDEX IF NOT EXISTS records_verdict_ts ON records(verdict, ts);
-CREATE INDEX IF NOT EXISTS records_sha256 ON records(sha256);
-CREATE INDEX IF NOT EXISTS records_fuid ON records(fuid);
-CREATE INDEX IF NOT EXISTS records_parent_fuid ON records(parent_fuid);
 CREATE TABLE IF NOT EXISTS cursor (
   inode INTEGER PRIMARY KEY,
   offset INTEGER NOT NULL
@@ -50,6 +45,15 @@ function nextNewline(file: string, from: number): number | undefined {
     fs.closeSync(fd);
   }
 }
+
+/** Made after a first build's rows are in: sorting once is several times faster than keeping them up row by row. */
+const INDEXES = `
+CREATE INDEX IF NOT EXISTS records_ts ON records(ts);
+CREATE INDEX IF NOT EXISTS records_verdict_ts ON records(verdict, ts);
+CREATE INDEX IF NOT EXISTS records_sha256 ON records(sha256);
+CREATE INDEX IF NOT EXISTS records_fuid ON records(fuid);
+CREATE INDEX IF NOT EXISTS records_parent_fuid ON records(parent_fuid);
+`;
 
 interface LogFile {
   file: string;
@@ -86,10 +90,11 @@ export class ResultsIndex {
     const db = new DatabaseSync(path.join(logsPath, INDEX_FILE));
     try {
       // Another process may hold the write lock while it catches up: wait for it rather than fail.
-      db.exec('PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+      db.exec('PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;');
       db.exec(SCHEMA);
       const index = new ResultsIndex(logsPath, db);
       index.catchUp();
+      db.exec(INDEXES);
       return index;
     } catch (error) {
       db.close();
@@ -196,7 +201,7 @@ export class ResultsIndex {
       ts,
       text(record.fuid),
       text(record.parentFuid),
-      text(record.sha256),
+      text(record.sha256)?.toLowerCase() ?? null,
       text(record.verdict),
       text(record.status) ?? 'done',
       text(record.mime),
@@ -206,4 +211,6 @@ export class ResultsIndex {
     );
     return true;
   }
+
+
 }

@@ -64,13 +64,20 @@ function withDescendants(index: ResultsIndex, fuids: Iterable<string>): string[]
   return [...all];
 }
 
-/** The records that match, newest first. */
-export function queryResults(index: ResultsIndex, filter: ResultFilter): ResultRecord[] {
+/** The reports.jsonl lines that match, newest first, as written: `--format json` prints them without a parse. */
+export function queryLines(index: ResultsIndex, filter: ResultFilter): string[] {
   const fuids = filter.fuids === undefined ? undefined : withDescendants(index, filter.fuids);
   const { sql, params } = where(filter, fuids);
   const page = filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))} OFFSET ${Math.max(0, Math.floor(filter.offset ?? 0))}`;
-  const rows = index.db.prepare(`SELECT record FROM records ${sql} ORDER BY ts DESC, id DESC${page}`).all(...params) as Array<{ record: string }>;
-  return rows.map((row) => JSON.parse(row.record) as ResultRecord);
+  const statement = index.db.prepare(`SELECT record FROM records ${sql} ORDER BY ts DESC, id DESC${page}`);
+  // One column: rows as arrays skip building an object per row.
+  statement.setReturnArrays(true);
+  return (statement.all(...params) as unknown as string[][]).map((row) => row[0]!);
+}
+
+/** The records that match, newest first. */
+export function queryResults(index: ResultsIndex, filter: ResultFilter): ResultRecord[] {
+  return queryLines(index, filter).map((line) => JSON.parse(line) as ResultRecord);
 }
 
 /** How many records match (the dashboard's pager). */

@@ -6,7 +6,7 @@ import { toCsv } from '../../results/csv.ts';
 import { sinceTime } from '../../results/duration.ts';
 import { fuidsOfHost } from '../../results/hosts.ts';
 import { ResultsIndex } from '../../results/index.ts';
-import { queryResults, type ResultFilter, type ResultRecord } from '../../results/query.ts';
+import { queryLines, queryResults, type ResultFilter, type ResultRecord } from '../../results/query.ts';
 import { resolveSettings } from '../../settings.ts';
 import { parse } from '../options.ts';
 
@@ -74,6 +74,22 @@ function table(records: ResultRecord[]): string {
   return `${[line(header), ...rows.map((row) => line(row.map(printable)))].join('\n')}\n`;
 }
 
+/**
+ * A pipe takes 64 KiB at once and the CLI exits when run() returns: wait until
+ * the reader has it all. A reader that stopped early (`| head`) ends the output quietly.
+ */
+function writeAll(text: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? resolve() : reject(error));
+    process.stdout.once('error', failed);
+    process.stdout.write(text, (error) => {
+      if (error) return;
+      process.stdout.off('error', failed);
+      resolve();
+    });
+  });
+}
+
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parse('results', args, {
     verdict: { type: 'string', multiple: true },
@@ -112,10 +128,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const index = ResultsIndex.open(logsPath);
   try {
-    const records = queryResults(index, filter);
-    if (format === 'json') process.stdout.write(records.map((record) => `${JSON.stringify(record)}\n`).join(''));
-    else if (format === 'csv') process.stdout.write(toCsv(records));
-    else process.stdout.write(table(records));
+    const text = format === 'json' ? queryLines(index, filter).map((line) => `${line}\n`).join('') : format === 'csv' ? toCsv(queryResults(index, filter)) : table(queryResults(index, filter));
+    await writeAll(text);
     return 0;
   } finally {
     index.close();
