@@ -17,6 +17,7 @@ import { streamStatus } from './events.ts';
 import { BASE_HEADERS, ClientLimiter, readJsonBody, sendError, sendJson } from './http.ts';
 import { jobView, JobStore, type Job } from './jobs.ts';
 import { lastRecordOf } from './past-record.ts';
+import { resultsPage } from './results-view.ts';
 import { parseScanRequest, RequestError } from './scan-request.ts';
 
 export interface DaemonOptions {
@@ -50,6 +51,7 @@ const HELP = [
   `- GET    ${API}/report/<id>`,
   `- DELETE ${API}/delete/<id>`,
   `- GET    ${API}/status      the dashboard's state; ${'/events'} streams it (server-sent events)`,
+  `- GET    ${API}/results     the records, newest first: ?verdict=<verdict>&limit=<n>&offset=<n>; each with its unpacked members`,
   '- GET    /metrics           Prometheus text format',
   '- GET    /healthz',
   '',
@@ -60,6 +62,8 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
+  '/results': { file: 'results.html', type: 'text/html; charset=utf-8' },
+  '/results.js': { file: 'results.js', type: 'text/javascript; charset=utf-8' },
 };
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
@@ -174,6 +178,10 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
     if (pathname === `${API}/status`) {
       allow('GET');
       return sendJson(res, 200, board.snapshot());
+    }
+    if (pathname === `${API}/results`) {
+      allow('GET');
+      return sendJson(res, 200, resultsPage(session.results, new URL(req.url ?? '/', 'http://daemon').searchParams));
     }
     if (pathname === '/events') {
       allow('GET');

@@ -9,6 +9,7 @@ import type { InstallLock } from '../pool/install.ts';
 import { FilePool } from '../pool/pool.ts';
 import { ReportLogs } from '../report/logs.ts';
 import { DailyLog } from '../results/daily-log.ts';
+import type { ResultsIndex } from '../results/index.ts';
 import { LiveIndex } from '../results/live-index.ts';
 import { assertAppsReady } from '../apps/check.ts';
 import type { Settings } from '../settings.ts';
@@ -24,6 +25,8 @@ export interface Session {
   logger: Logger;
   /** Our own output folders; when they sit inside the dump folder they are not input. */
   ownFolders: string[];
+  /** The index of the records (`broapt results`, the dashboard's Results page), kept up to date as they are written. */
+  results: ResultsIndex;
   /** Flush history and records, stop the pool. Call once, after the processor is idle. */
   close(): Promise<void>;
   /** For an exit that cannot wait: kill every command still running. */
@@ -80,6 +83,7 @@ function sessionOf(parts: ProcessorOptions & { records: DailyLog; runners: Runne
     processor,
     logger,
     ownFolders: [settings.logsPath, settings.apiLogs],
+    results: results.index,
     killRunning: () => {
       pool.killRunning();
       runners.killNow();
