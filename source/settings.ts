@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './errors.ts';
+import { retentionSeconds } from './results/duration.ts';
 import { RUNNER_KINDS, type RunnerKind } from './runner/plan.ts';
 
 /** Folder of the shipped apps and their api.yml: the default API root. */
@@ -33,6 +34,8 @@ export interface Settings {
   runner: RunnerKind;
   /** broapt.log as Zeek JSON lines instead of TSV (BROAPT_JSON_MODE, the reference's switch). */
   jsonMode: boolean;
+  /** Seconds records, API logs and unpacked members are kept (BROAPT_RETENTION, `30d`); undefined keeps everything. */
+  retention?: number | undefined;
 }
 
 /** Values given on the command line, by their Settings name; undefined means "not given". */
@@ -90,6 +93,7 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     settleTime: number(pick(flags.settleTime, '--settle-time', env, ['BROAPT_SETTLE_TIME']), 0.5, { integer: false, min: 0 }),
     runner: runnerKind(pick(flags.runner, '--runner', env, ['BROAPT_RUNNER'])),
     jsonMode: boolean(pick(flags.jsonMode, '--json-mode', env, ['BROAPT_JSON_MODE']), false),
+    retention: retentionSeconds(pick(undefined, '', env, ['BROAPT_RETENTION'])?.value),
   };
 }
 

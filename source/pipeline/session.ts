@@ -11,6 +11,7 @@ import { ReportLogs } from '../report/logs.ts';
 import { DailyLog } from '../results/daily-log.ts';
 import type { ResultsIndex } from '../results/index.ts';
 import { LiveIndex } from '../results/live-index.ts';
+import { keepPruning } from '../results/retention.ts';
 import { assertAppsReady } from '../apps/check.ts';
 import type { Settings } from '../settings.ts';
 import { Runners } from '../runner/select.ts';
@@ -64,7 +65,8 @@ export async function openSession(settings: Settings, options: { logger?: Logger
     const records = await DailyLog.open(path.join(settings.logsPath, 'processed.jsonl'));
     const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
     const results = LiveIndex.open(settings.logsPath, logger);
-    return sessionOf({ settings, config, history, records, reportLogs, results, pool, runners, logger, installLock, resultCache, settleMs: options.settleMs ?? 0 });
+    const retention = settings.retention === undefined ? undefined : keepPruning({ logsPath: settings.logsPath, apiLogs: settings.apiLogs, retentionSeconds: settings.retention, index: results.index, logger });
+    return sessionOf({ settings, config, history, records, reportLogs, results, retention, pool, runners, logger, installLock, resultCache, settleMs: options.settleMs ?? 0 });
   } catch (error) {
     await runners?.close();
     await pool.close();
@@ -72,8 +74,8 @@ export async function openSession(settings: Settings, options: { logger?: Logger
   }
 }
 
-function sessionOf(parts: ProcessorOptions & { records: DailyLog; runners: Runners; reportLogs: ReportLogs; results: LiveIndex }): Session {
-  const { settings, config, history, records, reportLogs, results, pool, runners, logger } = parts;
+function sessionOf(parts: ProcessorOptions & { records: DailyLog; runners: Runners; reportLogs: ReportLogs; results: LiveIndex; retention: { stop(): Promise<void> } | undefined }): Session {
+  const { settings, config, history, records, reportLogs, results, retention, pool, runners, logger } = parts;
   const processor = new Processor(parts);
   processor.on('record', () => results.recordWritten());
   return {
@@ -93,6 +95,7 @@ function sessionOf(parts: ProcessorOptions & { records: DailyLog; runners: Runne
       await runners.close();
       await records.close();
       await reportLogs.close();
+      await retention?.stop();
       results.close();
       await history.close();
     },
