@@ -36,7 +36,9 @@ export const SETTING_HELP = `Settings (flags win over the BROAPT_* variables, wh
   --retry-failed                           take files listed in fail.log again
   --runner KIND       BROAPT_RUNNER        host|sandbox|container, for apps whose api.yml
                                            sets no \`runner\`                    [host]
-  --log-level LEVEL   BROAPT_LOG_LEVEL     trace|debug|info|warn|error|silent   [info]`;
+  --log-level LEVEL   BROAPT_LOG_LEVEL     trace|debug|info|warn|error|silent   [info]
+                      BROAPT_RETENTION     keep records, API logs and unpacked members
+                                           this long (30d, 12h, 2w)             [forever]`;
 
 /** parseArgs with messages that say which command and how to get help. */
 export function parse<O extends OptionSpec>(command: string, args: string[], options: O, allowPositionals = true) {
