@@ -139,6 +139,17 @@ describe('broapt results', () => {
     ]);
   });
 
+  it('says how to fix an index it cannot read, in one line', async () => {
+    await writeRecords([fileRecord(7)]);
+    await fs.writeFile(path.join(ws.logs, INDEX_FILE), 'not a database, but forty bytes of text at least');
+    const broken = results();
+    expect(broken.status).toBe(1);
+    expect(broken.stderr.trim().split('\n')).toHaveLength(1);
+    expect(broken.stderr).toMatch(/reports\.sqlite: the results index cannot be used \(.+\)\. Delete it \(with its -wal and -shm files\) and it is rebuilt from reports\.jsonl\./);
+    await fs.rm(path.join(ws.logs, INDEX_FILE));
+    expect(fuidsOf(results('--format', 'json').stdout)).toEqual(['F00000007']);
+  });
+
   it('says in one line what is wrong with a usage mistake, and exits 2', async () => {
     await fs.mkdir(ws.logs, { recursive: true });
     for (const [args, message] of [

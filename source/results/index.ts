@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { BroaptError } from '../errors.ts';
 import { REPORTS_LOG } from '../report/logs.ts';
 import { rotatedFiles } from './rotation.ts';
 
@@ -46,7 +47,7 @@ function nextNewline(file: string, from: number): number | undefined {
   }
 }
 
-/** Made after a first build's rows are in: sorting once is several times faster than keeping them up row by row. */
+/** Made once the rows of a first build are in (IF NOT EXISTS: a no-op after). */
 const INDEXES = `
 CREATE INDEX IF NOT EXISTS records_ts ON records(ts);
 CREATE INDEX IF NOT EXISTS records_verdict_ts ON records(verdict, ts);
@@ -54,6 +55,14 @@ CREATE INDEX IF NOT EXISTS records_sha256 ON records(sha256);
 CREATE INDEX IF NOT EXISTS records_fuid ON records(fuid);
 CREATE INDEX IF NOT EXISTS records_parent_fuid ON records(parent_fuid);
 `;
+
+/** The index cannot be opened or read (a damaged file, a full disk): it can always be rebuilt. */
+export class ResultsIndexError extends BroaptError {
+  constructor(file: string, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super('E_RESULTS_INDEX', `${file}: the results index cannot be used (${detail}). Delete it (with its -wal and -shm files) and it is rebuilt from reports.jsonl.`, { cause, exitCode: 1 });
+  }
+}
 
 interface LogFile {
   file: string;
@@ -84,38 +93,49 @@ export class ResultsIndex {
     this.#insert = db.prepare('INSERT INTO records (ts, fuid, parent_fuid, sha256, verdict, status, mime, real_mime, score, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   }
 
-  /** Opens (or creates) the index of `logsPath` and brings it up to date with reports.jsonl. */
-  static open(logsPath: string): ResultsIndex {
-    fs.mkdirSync(logsPath, { recursive: true });
-    const db = new DatabaseSync(path.join(logsPath, INDEX_FILE));
+  /**
+   * Opens (or creates) the index of `logsPath`; `catchUp: false` leaves the
+   * catch-up to the caller (a run does it a chunk at a time, between files).
+   */
+  static open(logsPath: string, options: { catchUp?: boolean } = {}): ResultsIndex {
+    const file = path.join(logsPath, INDEX_FILE);
+    let db: DatabaseSync | undefined;
     try {
+      fs.mkdirSync(logsPath, { recursive: true });
+      db = new DatabaseSync(file);
       // Another process may hold the write lock while it catches up: wait for it rather than fail.
       db.exec('PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;');
       db.exec(SCHEMA);
       const index = new ResultsIndex(logsPath, db);
-      index.catchUp();
-      db.exec(INDEXES);
+      if (options.catchUp ?? true) index.catchUp();
       return index;
     } catch (error) {
-      db.close();
-      throw error;
+      db?.close();
+      throw new ResultsIndexError(file, error);
     }
   }
 
   /** Reads what reports.jsonl and its rotated days hold past their cursors. Returns how many records it added. */
   catchUp(): number {
-    const files = this.#files();
     let added = 0;
+    for (const step of this.catchUpSteps()) added += step;
+    return added;
+  }
+
+  /** The catch-up one transaction (at most a chunk of a file) at a time: each step yields the records it added. */
+  *catchUpSteps(): Generator<number> {
+    const files = this.#files();
     for (const file of files) {
       for (;;) {
         const step = this.#step(file);
-        added += step.added;
+        yield step.added;
         if (step.done) break;
       }
     }
     // Days retention removed: their cursors would only mislead a file that reuses the inode.
     this.db.prepare('DELETE FROM cursor WHERE inode NOT IN (SELECT value FROM json_each(?))').run(JSON.stringify(files.map((f) => f.inode)));
-    return added;
+    // After a first build's rows: sorting once is several times faster than keeping five B-trees up row by row.
+    this.db.exec(INDEXES);
   }
 
   /** Drops the records older than `cutoff` (seconds since the epoch). */
@@ -145,7 +165,7 @@ export class ResultsIndex {
       const cursor = this.db.prepare('SELECT offset FROM cursor WHERE inode = ?').get(file.inode) as { offset: number } | undefined;
       // Past the end: the inode was freed and reused by a new file, which is read from its start.
       const offset = cursor !== undefined && cursor.offset <= file.size ? cursor.offset : 0;
-      const { added, next } = this.#ingest(file.file, offset);
+      const { added, next } = this.#ingest(file.file, file.inode, offset);
       if (next !== offset || cursor === undefined) {
         this.db.prepare('INSERT INTO cursor (inode, offset) VALUES (?, ?) ON CONFLICT (inode) DO UPDATE SET offset = excluded.offset').run(file.inode, next);
       }
@@ -158,7 +178,7 @@ export class ResultsIndex {
   }
 
   /** Indexes the whole lines of `file` from `offset`, up to CHUNK_BYTES; returns the offset after the last whole line. */
-  #ingest(file: string, offset: number): { added: number; next: number } {
+  #ingest(file: string, inode: number, offset: number): { added: number; next: number } {
     let fd: number;
     try {
       fd = fs.openSync(file, 'r');
@@ -168,6 +188,8 @@ export class ResultsIndex {
     }
     let buffer: Buffer;
     try {
+      // The name now holds another file (rotated since the list was made): its own cursor reads it.
+      if (fs.fstatSync(fd).ino !== inode) return { added: 0, next: offset };
       buffer = Buffer.alloc(CHUNK_BYTES);
       buffer = buffer.subarray(0, fs.readSync(fd, buffer, 0, CHUNK_BYTES, offset));
     } finally {
