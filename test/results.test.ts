@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -100,6 +100,39 @@ describe('broapt results', () => {
 
     for (const file of await fs.readdir(ws.logs)) if (file.startsWith(INDEX_FILE)) await fs.rm(path.join(ws.logs, file));
     expect(fuidsOf(results('--verdict', 'malicious', '--format', 'json').stdout)).toEqual(['F00000031', 'F00000023', 'F00000015', 'F00000007']);
+  });
+
+  it('indexes each record once when several processes catch up with the same reports.jsonl at once', async () => {
+    await writeRecords([fileRecord(0)]);
+    const indexUrl = new URL('../source/results/index.ts', import.meta.url).href;
+    // Two processes (as two cluster workers would) catch up over and over while records arrive, until told to stop.
+    const stop = path.join(ws.dir, 'stop');
+    const catcher = `const { existsSync } = await import('node:fs');
+      const { ResultsIndex } = await import(${JSON.stringify(indexUrl)});
+      const index = ResultsIndex.open(${JSON.stringify(ws.logs)});
+      console.log('ready');
+      while (!existsSync(${JSON.stringify(stop)})) { index.catchUp(); await new Promise((r) => setTimeout(r, 1)); }
+      index.catchUp();
+      index.close();`;
+    const run = () => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', catcher], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      return { ready, exit: new Promise<number | null>((resolve) => child.on('exit', resolve)) };
+    };
+    const catchers = [run(), run()];
+    await Promise.all(catchers.map((c) => c.ready));
+    const reports = path.join(ws.logs, 'reports.jsonl');
+    for (let i = 1; i <= 300; i++) {
+      await fs.appendFile(reports, `${JSON.stringify(fileRecord(i))}\n`);
+      if (i % 10 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    await fs.writeFile(stop, '');
+    const running = catchers.map((c) => c.exit);
+    expect(await Promise.all(running)).toEqual([0, 0]);
+    const index = ResultsIndex.open(ws.logs);
+    const rows = index.db.prepare('SELECT count(*) AS n, count(DISTINCT fuid) AS fuids FROM records').get();
+    index.close();
+    expect({ ...rows }).toEqual({ n: 301, fuids: 301 });
   });
 
   it('--host joins with the captures files.log and conn.log, and takes the members unpacked from those files', async (context) => {

@@ -67,7 +67,6 @@ export class ResultsIndexError extends BroaptError {
 interface LogFile {
   file: string;
   inode: number;
-  size: number;
 }
 
 /**
@@ -152,7 +151,7 @@ export class ResultsIndex {
     const files: LogFile[] = [];
     for (const file of [...rotatedFiles(this.#reports).map((rotated) => rotated.file), this.#reports]) {
       const stat = fs.statSync(file, { throwIfNoEntry: false });
-      if (stat) files.push({ file, inode: stat.ino, size: stat.size });
+      if (stat) files.push({ file, inode: stat.ino });
     }
     return files;
   }
@@ -163,10 +162,8 @@ export class ResultsIndex {
     try {
       // Read inside the write lock: another process may have moved it since our last step.
       const cursor = this.db.prepare('SELECT offset FROM cursor WHERE inode = ?').get(file.inode) as { offset: number } | undefined;
-      // Past the end: the inode was freed and reused by a new file, which is read from its start.
-      const offset = cursor !== undefined && cursor.offset <= file.size ? cursor.offset : 0;
-      const { added, next } = this.#ingest(file.file, file.inode, offset);
-      if (next !== offset || cursor === undefined) {
+      const { added, offset, next } = this.#ingest(file.file, file.inode, cursor?.offset ?? 0);
+      if (next !== cursor?.offset) {
         this.db.prepare('INSERT INTO cursor (inode, offset) VALUES (?, ?) ON CONFLICT (inode) DO UPDATE SET offset = excluded.offset').run(file.inode, next);
       }
       this.db.exec('COMMIT');
@@ -177,19 +174,26 @@ export class ResultsIndex {
     }
   }
 
-  /** Indexes the whole lines of `file` from `offset`, up to CHUNK_BYTES; returns the offset after the last whole line. */
-  #ingest(file: string, inode: number, offset: number): { added: number; next: number } {
+  /**
+   * Indexes the whole lines of `file` from its cursor, up to CHUNK_BYTES: the
+   * offset it read from, and the one after the last whole line.
+   */
+  #ingest(file: string, inode: number, cursor: number): { added: number; offset: number; next: number } {
+    let offset = cursor;
     let fd: number;
     try {
       fd = fs.openSync(file, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { added: 0, next: offset };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { added: 0, offset, next: offset };
       throw error;
     }
     let buffer: Buffer;
     try {
+      const stat = fs.fstatSync(fd);
       // The name now holds another file (rotated since the list was made): its own cursor reads it.
-      if (fs.fstatSync(fd).ino !== inode) return { added: 0, next: offset };
+      if (stat.ino !== inode) return { added: 0, offset, next: offset };
+      // A cursor past the end: the inode was freed and reused by a new file, which is read from its start.
+      if (offset > stat.size) offset = 0;
       buffer = Buffer.alloc(CHUNK_BYTES);
       buffer = buffer.subarray(0, fs.readSync(fd, buffer, 0, CHUNK_BYTES, offset));
     } finally {
@@ -199,13 +203,13 @@ export class ResultsIndex {
     if (end < 0) {
       // Half a line: the writer is at it. A full chunk without a newline is one record larger than a chunk
       // (an app's huge details): the index bounds its reads and skips it; reports.jsonl keeps it.
-      if (buffer.length < CHUNK_BYTES) return { added: 0, next: offset };
+      if (buffer.length < CHUNK_BYTES) return { added: 0, offset, next: offset };
       const newline = nextNewline(file, offset + CHUNK_BYTES);
-      return { added: 0, next: newline === undefined ? offset : newline + 1 };
+      return { added: 0, offset, next: newline === undefined ? offset : newline + 1 };
     }
     let added = 0;
     for (const line of buffer.subarray(0, end).toString('utf8').split('\n')) if (this.#add(line)) added++;
-    return { added, next: offset + end + 1 };
+    return { added, offset, next: offset + end + 1 };
   }
 
   #add(line: string): boolean {
