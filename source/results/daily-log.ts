@@ -90,6 +90,7 @@ export class DailyLog {
 
   #schedule(): void {
     this.#timer = setTimeout(() => {
+      // A rotation that failed (disk full) leaves the day's file in place: its lines still land, and the next midnight tries again.
       void this.rotate()
         .catch(() => {})
         .finally(() => {
