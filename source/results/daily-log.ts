@@ -52,10 +52,6 @@ export class DailyLog {
     this.#log.append(line);
   }
 
-  flush(): Promise<void> {
-    return this.#log.flush();
-  }
-
   /** Ends the current day's file now; the midnight timer calls it. */
   rotate(): Promise<void> {
     this.#rotating ??= this.#rotate().finally(() => {
