@@ -5,6 +5,7 @@ import { MAX_TIMEOUT_MS, toSeconds } from './api/duration.ts';
 import { UsageError } from './errors.ts';
 import { resolveOutputSettings, type OutputSettings } from './outputs/settings.ts';
 import { DEFAULT_ARCHIVE_BUDGET, type ArchiveBudget } from './report/budget.ts';
+import { retentionSeconds } from './results/duration.ts';
 import { RUNNER_KINDS, type RunnerKind } from './runner/plan.ts';
 
 /** Folder of the shipped apps and their api.yml: the default API root. */
@@ -42,6 +43,8 @@ export interface Settings {
   brokenApps: BrokenAppsPolicy;
   /** Where records and alerts go after they are written (BROAPT_ALERT_*, BROAPT_ECS_LOG, …; docs/alerts.md). */
   outputs: OutputSettings;
+  /** Seconds records, API logs and unpacked members are kept (BROAPT_RETENTION, `30d`); undefined keeps everything. */
+  retention?: number | undefined;
 }
 
 /** `refuse`: stop before any file. `skip`: fail the broken apps' files with the reason, run the rest. */
@@ -123,6 +126,7 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     },
     brokenApps: oneOf(pick(flags.brokenApps, '--broken-apps', env, ['BROAPT_BROKEN_APPS']), BROKEN_APPS_POLICIES, 'refuse'),
     outputs: resolveOutputSettings(env, cwd),
+    retention: retentionSeconds(pick(undefined, '', env, ['BROAPT_RETENTION'])?.value),
   };
 }
 

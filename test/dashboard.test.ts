@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openPage } from './helpers/browser.ts';
 import { DAEMON_API, EICAR, scan, startDaemonCli, TOKEN, type RunningDaemon } from './helpers/daemon.ts';
 import { makeWorkspace, REPO, type Workspace } from './helpers/workspace.ts';
 
@@ -24,7 +25,7 @@ beforeAll(async () => {
   await ws.addFile('HTTP-FBROKEN.application.x-broken.bin', 'x');
   await ws.addFile(HOSTILE, EICAR);
   daemon = await startDaemonCli(ws);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
@@ -35,10 +36,7 @@ afterAll(async () => {
 
 describe('dashboard in a real browser', () => {
   it('loads, updates its counters while scans run, and lists the malicious sample', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    const { page, errors } = await openPage(browser);
     await page.goto(`${daemon.url}/#token=${TOKEN}`);
     await page.locator('#connection.live').waitFor();
     // The token left the address bar once read.

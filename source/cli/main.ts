@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   'watch-pcaps': { load: () => import('./commands/watch-pcaps.ts'), summary: 'extract and analyse every capture in a folder and every one that arrives' },
   demo: { load: () => import('./commands/demo.ts'), summary: 'generate sample files and an api.yml, and run the whole pipeline' },
   daemon: { load: () => import('./commands/daemon.ts'), summary: 'the remote detection daemon: runs its own apps for remote: true app sides; dashboard, metrics' },
+  results: { load: () => import('./commands/results.ts'), summary: 'which files got which verdict, since when, from which hosts: queries the records' },
   logs: { load: () => import('./commands/logs.ts'), summary: 'run the post-processing hooks on a Zeek log folder; print Zeek logs like zeek-cut' },
 };
 

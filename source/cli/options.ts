@@ -47,6 +47,8 @@ export const SETTING_HELP = `Settings (flags win over the BROAPT_* variables, wh
                                            what one file's archives may unpack, all levels
                                            together, before an archive.budget.* finding
                                                                  [1000, 1073741824, 600]
+                      BROAPT_RETENTION     keep records, API logs and unpacked members
+                                           this long (30d, 12h, 2w)             [forever]
 
 Outputs (docs/alerts.md; each off unless set; spooled in <logs-path>/spool/):
   --alert-min LEVEL   BROAPT_ALERT_MIN     malicious|suspicious: verdicts that alert [malicious]

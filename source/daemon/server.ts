@@ -18,6 +18,7 @@ import { streamStatus } from './events.ts';
 import { BASE_HEADERS, ClientLimiter, readJsonBody, sendError, sendJson } from './http.ts';
 import { jobView, JobStore, type Job } from './jobs.ts';
 import { lastRecordOf } from './past-record.ts';
+import { resultsPage } from './results-view.ts';
 import { JOB_ID_WORDS, jobIdOf, parseScanRequest, RequestError } from './scan-request.ts';
 
 export interface DaemonOptions {
@@ -54,6 +55,7 @@ const HELP = [
   `- GET    ${API}/report/<id>`,
   `- DELETE ${API}/delete/<id>`,
   `- GET    ${API}/status      the dashboard's state; ${'/events'} streams it (server-sent events)`,
+  `- GET    ${API}/results     the records, newest first: ?verdict=<verdict>&limit=<n>&offset=<n>; each with its unpacked members`,
   '- GET    /metrics           Prometheus text format',
   '- GET    /healthz',
   '',
@@ -64,6 +66,8 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
+  '/results': { file: 'results.html', type: 'text/html; charset=utf-8' },
+  '/results.js': { file: 'results.js', type: 'text/javascript; charset=utf-8' },
 };
 /**
  * Connections held at once, all addresses together: below the descriptors a
@@ -187,6 +191,10 @@ export async function startDaemon(session: Session, options: DaemonOptions): Pro
     if (pathname === `${API}/status`) {
       allow('GET');
       return sendJson(res, 200, board.snapshot());
+    }
+    if (pathname === `${API}/results`) {
+      allow('GET');
+      return sendJson(res, 200, resultsPage(session.results, new URL(req.url ?? '/', 'http://daemon').searchParams));
     }
     if (pathname === '/events') {
       allow('GET');

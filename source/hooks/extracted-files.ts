@@ -11,7 +11,7 @@ export const EXTRACTED_FILES_LOG = 'extracted_files.log';
 /** The reference names each log folder `<pcap stem>-<uuid4>`. */
 const FOLDER_NAME = /^.*?-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
-interface Endpoints {
+export interface Endpoints {
   orig_h: ZeekValue;
   orig_p: ZeekValue;
   resp_h: ZeekValue;
@@ -56,7 +56,7 @@ function directed(ends: Endpoints, isOrig: ZeekValue): Conn {
 }
 
 /** conn.log read once into uid → endpoints; a folder without conn.log gives an empty map. */
-async function readConns(logDir: string): Promise<Map<string, Endpoints>> {
+export async function readConns(logDir: string): Promise<Map<string, Endpoints>> {
   const conns = new Map<string, Endpoints>();
   const file = zeekLog(logDir, 'conn.log');
   if (file === undefined) return conns;

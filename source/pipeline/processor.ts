@@ -40,7 +40,7 @@ export interface ProcessorOptions {
   /** Each app's runner (host, sandbox, container), made ready before its files go to the pool. */
   runners?: Runners;
   /** processed.jsonl */
-  records: AppendLog;
+  records: Pick<AppendLog, 'append'>;
   /** reports.jsonl and broapt.log. */
   reportLogs?: ReportLogs;
   /** Alerts, SIEM feeds and reactions (docs/alerts.md): takes each record once written, never waits on a receiver. */

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { ApiConfig } from '../api/app.ts';
 import { loadApiConfig } from '../api/load.ts';
-import { AppendLog } from '../history/append-log.ts';
 import { History, type FileHistory } from '../history/history.ts';
 import { assertLogsWritable } from '../history/logs-writable.ts';
 import { silentLogger, type Logger } from '../log.ts';
@@ -11,6 +10,10 @@ import { FilePool } from '../pool/pool.ts';
 import { ReportLogs } from '../report/logs.ts';
 import { gateApps } from '../apps/gate.ts';
 import { reasonsOf, skippedAppsNote } from '../apps/problems.ts';
+import { DailyLog } from '../results/daily-log.ts';
+import type { ResultsIndex } from '../results/index.ts';
+import { LiveIndex } from '../results/live-index.ts';
+import { keepPruning } from '../results/retention.ts';
 import type { Settings } from '../settings.ts';
 import { Runners } from '../runner/select.ts';
 import { Processor, type ProcessorOptions } from './processor.ts';
@@ -28,6 +31,8 @@ export interface Session {
   outputs: OutputStage;
   /** Our own output folders; when they sit inside the dump folder they are not input. */
   ownFolders: string[];
+  /** The index of the records (`broapt results`, the dashboard's Results page), kept up to date as they are written. */
+  results: ResultsIndex;
   /** Flush history and records, stop the pool. Call once, after the processor is idle. */
   close(): Promise<void>;
   /** For an exit that cannot wait: kill every command still running. */
@@ -65,10 +70,12 @@ export async function openSession(settings: Settings, options: { logger?: Logger
     for (const folder of new Set([settings.logsPath, settings.apiLogs])) await assertLogsWritable(folder);
     const local = await History.open(settings.logsPath, { retryFailed: settings.retryFailed });
     const { history, installLock, resultCache } = options.backend?.({ config, history: local, logger }) ?? { history: local };
-    const records = await AppendLog.open(path.join(settings.logsPath, 'processed.jsonl'));
+    const records = await DailyLog.open(path.join(settings.logsPath, 'processed.jsonl'));
     const reportLogs = await ReportLogs.open(settings.logsPath, { json: settings.jsonMode });
     const outputs = await OutputStage.open(settings.outputs, { logsPath: settings.logsPath, logger, backoffCapMs: settings.interval * 1000 });
-    const session = sessionOf({ settings, config, history, records, reportLogs, outputs, pool, runners, logger, installLock, resultCache, brokenApps, settleMs: options.settleMs ?? 0 }, skippedAppsNote(broken));
+    const results = LiveIndex.open(settings.logsPath, logger);
+    const retention = settings.retention === undefined ? undefined : keepPruning({ logsPath: settings.logsPath, apiLogs: settings.apiLogs, retentionSeconds: settings.retention, index: results.index, logger });
+    const session = sessionOf({ settings, config, history, records, reportLogs, outputs, results, retention, pool, runners, logger, installLock, resultCache, brokenApps, settleMs: options.settleMs ?? 0 }, skippedAppsNote(broken));
     await session.processor.givenPaths.add(settings.dumpPath);
     return session;
   } catch (error) {
@@ -78,9 +85,13 @@ export async function openSession(settings: Settings, options: { logger?: Logger
   }
 }
 
-function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: ReportLogs; outputs: OutputStage }, skippedApps: string): Session {
-  const { settings, config, history, records, reportLogs, outputs, pool, runners, logger } = parts;
+function sessionOf(
+  parts: ProcessorOptions & { records: DailyLog; runners: Runners; reportLogs: ReportLogs; outputs: OutputStage; results: LiveIndex; retention: { stop(): Promise<void> } | undefined },
+  skippedApps: string,
+): Session {
+  const { settings, config, history, records, reportLogs, outputs, results, retention, pool, runners, logger } = parts;
   const processor = new Processor(parts);
+  processor.on('record', () => results.recordWritten());
   return {
     settings,
     config,
@@ -90,6 +101,7 @@ function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: Rep
     skippedApps,
     outputs,
     ownFolders: [settings.logsPath, settings.apiLogs],
+    results: results.index,
     killRunning: () => {
       pool.killRunning();
       runners.killNow();
@@ -98,8 +110,10 @@ function sessionOf(parts: ProcessorOptions & { runners: Runners; reportLogs: Rep
       await pool.close();
       await runners.close();
       await outputs.close();
+      await retention?.stop();
       // Every log is closed even when one cannot be: a full disk fails them one after another.
       const closed = await Promise.allSettled([records.close(), reportLogs.close(), history.close()]);
+      results.close();
       const failed = closed.find((result) => result.status === 'rejected');
       if (failed) throw failed.reason;
     },

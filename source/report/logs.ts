@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
-import { AppendLog } from '../history/append-log.ts';
+import { DailyLog } from '../results/daily-log.ts';
+import { dayOf, rotateAway } from '../results/rotation.ts';
 import type { FileRecord } from '../pipeline/record.ts';
 import { defaultHeader } from '../zeek/header.ts';
 import { ZeekJsonWriter } from '../zeek/json-writer.ts';
@@ -62,42 +64,78 @@ export function zeekStamp(date: Date): string {
 }
 
 /** The writers' sink: each write is one whole line, appended durably like the history's. */
-function lineSink(log: AppendLog): TextSink {
-  return { write: (chunk: string) => log.append(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) };
+function lineSink(log: () => DailyLog): TextSink {
+  return { write: (chunk: string) => log().append(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) };
+}
+
+/** What a broapt.log holds, read from its first byte: Zeek TSV starts with `#`, JSON lines with `{`. */
+function formatOf(file: string): 'tsv' | 'json' | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const byte = Buffer.alloc(1);
+    if (fs.readSync(fd, byte, 0, 1, 0) === 0) return undefined;
+    return byte[0] === 0x7b ? 'json' : 'tsv';
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
- * `<LOGS_PATH>/reports.jsonl` and `<LOGS_PATH>/broapt.log`. broapt.log is Zeek
- * TSV, one header block per run closed by `#close` (Zeek's readers take a file
- * of several blocks), or Zeek JSON lines in JSON mode (BROAPT_JSON_MODE).
+ * `<LOGS_PATH>/reports.jsonl` and `<LOGS_PATH>/broapt.log`, rotated daily.
+ * broapt.log is Zeek TSV, one header block per run closed by `#close` (Zeek's
+ * readers take a file of several blocks), or Zeek JSON lines in JSON mode
+ * (BROAPT_JSON_MODE). A broapt.log of the other format is rotated away first:
+ * one file never mixes them.
  */
 export class ReportLogs {
-  readonly #reports: AppendLog;
-  readonly #zeek: AppendLog;
+  readonly #reports: DailyLog;
+  readonly #zeek: DailyLog;
   readonly #tsv: ZeekTsvWriter | undefined;
   readonly #json: ZeekJsonWriter | undefined;
 
-  private constructor(reports: AppendLog, zeek: AppendLog, json: boolean) {
+  private constructor(reports: DailyLog, zeek: DailyLog, writers: { tsv?: ZeekTsvWriter; json?: ZeekJsonWriter }) {
     this.#reports = reports;
     this.#zeek = zeek;
-    if (json) {
-      this.#json = new ZeekJsonWriter(lineSink(zeek));
-    } else {
-      this.#tsv = new ZeekTsvWriter(lineSink(zeek));
-      this.#tsv.writeHeader({
-        ...defaultHeader(),
-        path: 'broapt',
-        open: zeekStamp(new Date()),
-        fields: BROAPT_LOG_FIELDS.map(([name]) => name),
-        types: BROAPT_LOG_FIELDS.map(([, type]) => type),
-      });
-    }
+    this.#tsv = writers.tsv;
+    this.#json = writers.json;
   }
 
-  static async open(logsPath: string, options: { json: boolean }): Promise<ReportLogs> {
-    const reports = await AppendLog.open(path.join(logsPath, REPORTS_LOG));
+  static async open(logsPath: string, options: { json: boolean; now?: () => Date }): Promise<ReportLogs> {
+    const now = options.now ?? (() => new Date());
+    const zeekFile = path.join(logsPath, BROAPT_LOG);
+    const format = formatOf(zeekFile);
+    if (format !== undefined && format !== (options.json ? 'json' : 'tsv')) rotateAway(zeekFile, dayOf(fs.statSync(zeekFile).mtime));
+    const reports = await DailyLog.open(path.join(logsPath, REPORTS_LOG), { now });
+    let zeek: DailyLog | undefined;
+    const sink = lineSink(() => zeek!);
     try {
-      return new ReportLogs(reports, await AppendLog.open(path.join(logsPath, BROAPT_LOG)), options.json);
+      if (options.json) {
+        zeek = await DailyLog.open(zeekFile, { now });
+        return new ReportLogs(reports, zeek, { json: new ZeekJsonWriter(sink) });
+      }
+      const tsv = new ZeekTsvWriter(sink);
+      // Each file, the first and every rotated one, is a block of its own.
+      zeek = await DailyLog.open(zeekFile, {
+        now,
+        opened: (log) => {
+          zeek = log;
+          tsv.writeHeader({
+            ...defaultHeader(),
+            path: 'broapt',
+            open: zeekStamp(now()),
+            fields: BROAPT_LOG_FIELDS.map(([name]) => name),
+            types: BROAPT_LOG_FIELDS.map(([, type]) => type),
+          });
+        },
+        closing: () => tsv.writeClose(zeekStamp(now())),
+      });
+      return new ReportLogs(reports, zeek, { tsv });
     } catch (error) {
       await reports.close();
       throw error;
@@ -109,6 +147,11 @@ export class ReportLogs {
     const row = broaptLogRow(record);
     if (this.#tsv) this.#tsv.writeRecord(row);
     else this.#json!.writeRecord(row);
+  }
+
+  /** Ends the day's files now (the midnight timers call this on their own). */
+  async rotate(): Promise<void> {
+    await Promise.all([this.#reports.rotate(), this.#zeek.rotate()]);
   }
 
   async close(): Promise<void> {
