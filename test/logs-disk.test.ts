@@ -50,7 +50,7 @@ describe('a logs disk that fills up during a scan', () => {
     await ws().writeApi(API);
     const total = 100;
     await addFiles(total);
-    const filler = await logsOnSmallDisk('2m', 100 << 10);
+    const filler = await logsOnSmallDisk('2m', 400 << 10);
     const full = await runCli(['scan', '--jobs', '2'], ws().env);
     const done = new Set(await ws().readLines('dump.log'));
     const left = total - done.size;
