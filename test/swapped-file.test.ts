@@ -1,14 +1,21 @@
 /**
  * Files swapped under broapt between its check and a later step (issue 13):
- * a FIFO swapped in by an earlier step must not hang the worker or the SIGTERM
- * drain. Each attack is made deterministic by an app that does the swap itself.
+ * a symbolic link swapped in between broapt's check and the sandbox's or
+ * engine's mount must not show the app what it points to (item 4); a FIFO
+ * swapped in by an earlier step must not hang the worker or the SIGTERM
+ * drain (item 8). Each race is made deterministic: the swap is done by the
+ * app itself, or by a shim first on PATH that swaps the file and then runs
+ * the real bwrap or podman, exactly between broapt's check and the mount.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ENGINE_ENV, useContainerTests } from './helpers/container.ts';
+import { which } from '../source/runner/container.ts';
 import { broaptName, startCli, useWorkspace, waitFor } from './helpers/workspace.ts';
 
 const ws = useWorkspace();
+const containers = useContainerTests();
 const running: Array<ReturnType<typeof startCli>> = [];
 
 afterEach(() => {
@@ -46,4 +53,42 @@ describe('a FIFO swapped in for the file by an earlier step', () => {
     expect(result.signal, result.stderr).toBeNull();
     expect(fs.readdirSync(path.dirname(file))).toEqual([path.basename(file)]);
   }, 30_000);
+});
+
+const SECRET = 'host-secret-5b21';
+
+/** A folder holding `program`, a shim that swaps $SWAP_FILE for a link to $SWAP_SECRET before the real one runs (its `run` only, for an engine). */
+function swapShim(dir: string, program: string, onlyFor?: string): string {
+  const real = which(program, process.env);
+  if (real === undefined) throw new Error(`${program} is not on PATH: install it (scripts/system-deps.sh)`);
+  const shims = path.join(dir, 'shims');
+  fs.mkdirSync(shims, { recursive: true });
+  const swap = 'if [ -f "$SWAP_FILE" ] && [ ! -L "$SWAP_FILE" ]; then mv "$SWAP_FILE" "$SWAP_FILE.orig" && ln -s "$SWAP_SECRET" "$SWAP_FILE"; fi';
+  const when = onlyFor === undefined ? swap : `case " $* " in *" ${onlyFor} "*) ${swap};; esac`;
+  fs.writeFileSync(path.join(shims, program), `#!/bin/sh\n${when}\nexec ${real} "$@"\n`, { mode: 0o755 });
+  return shims;
+}
+
+describe.each([
+  ['sandbox', 'bwrap', undefined],
+  ['container', 'podman', 'run'],
+] as const)('a link swapped in under %s between the check and the mount', (runner, program, onlyFor) => {
+  it('shows the app the file broapt checked, never what the link points to', async () => {
+    const work = await containers.workspace();
+    const secret = path.join(work.dir, 'secret.txt');
+    fs.writeFileSync(secret, SECRET, { mode: 0o644 });
+    fs.writeFileSync(path.join(work.api, 'api.yml'), `example:\n  image: ${containers.image()}\n  report: cat "$BROAPT_PATH"; echo; echo READ\n`);
+    const file = path.join(work.dump, broaptName(1, 'text/plain', 'txt'));
+    fs.writeFileSync(file, 'checked-payload', { mode: 0o644 });
+    const shims = swapShim(work.dir, program, onlyFor);
+    const env = { ...work.env, ...ENGINE_ENV, PATH: `${shims}:${process.env.PATH}`, SWAP_FILE: file, SWAP_SECRET: secret };
+    const result = await startCli(['scan', '--runner', runner, file], env).done;
+    expect(fs.lstatSync(file).isSymbolicLink(), 'the shim swapped the file').toBe(true);
+    const [record] = await work.records();
+    expect(record, result.stderr).toBeDefined();
+    const log = fs.readFileSync((record!.commands as Array<{ log: string }>)[0]!.log, 'utf8');
+    expect(log).toContain('READ');
+    expect(log).not.toContain(SECRET);
+    expect(log).toContain('checked-payload');
+  }, 60_000);
 });

@@ -19,7 +19,7 @@ export interface LoadOptions {
 const TOP_KEYS = ['environment', 'example', ...MEDIA_TYPES];
 const APP_KEYS = ['workdir', 'environ', 'install', 'scripts', 'scanner', 'report', 'remote', 'shared', 'timeout', 'runner', 'image', 'build', 'container', 'mounts', 'warm', 'limits', 'check'];
 const CONTAINER_KEYS = ['network', 'memory', 'cpus', 'pids', 'user', 'read_only', 'mounts', 'args'];
-const LIMIT_KEYS = ['memory', 'cpu', 'processes', 'file_size'];
+const LIMIT_KEYS = ['memory', 'cpu', 'processes', 'file_size', 'disk'];
 const SIZE = /^(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)i?b?$/i;
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 /** `SOURCE[:TARGET][:ro|rw]`. */
@@ -377,9 +377,9 @@ class Reader {
     const limits: Limits = {};
     for (const { name, value } of this.options(node, keyPath, LIMIT_KEYS, 'the `limits` map')) {
       const at = `${keyPath}.${name}`;
-      if (name === 'memory' || name === 'file_size') {
+      if (name === 'memory' || name === 'file_size' || name === 'disk') {
         const bytes = this.size(value, at);
-        if (bytes !== undefined) limits[name === 'memory' ? 'memory' : 'fileSize'] = bytes;
+        if (bytes !== undefined) limits[name === 'file_size' ? 'fileSize' : name] = bytes;
       } else if (name === 'cpu') {
         const ms = this.timeout(value, at);
         if (ms !== undefined) limits.cpu = Math.max(1, Math.ceil(ms / 1000));

@@ -1,10 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { alive, containerCommand, containerFilePath, containerName, removeContainer } from './container.ts';
+import { containerCommand, containerFilePath, containerName, removeContainer } from './container.ts';
 import { launch, type Launch, type LaunchOutcome } from './launcher.ts';
+import { makeInputDir, makeOutputDir, makeOwnedDir, removeRunDir } from './output-dir.ts';
+import { pin, pinnedPath, stagePinned, unpin } from './pin.ts';
 import type { Isolation } from './plan.ts';
-import { sandboxCommand, type IsolatedRun } from './sandbox.ts';
+import { sandboxCommand, sandboxUid, type IsolatedRun } from './sandbox.ts';
+import { takeReport, takeTree } from './take.ts';
 import { launchWarm } from './warm.ts';
 
 /**
@@ -16,89 +17,49 @@ import { launchWarm } from './warm.ts';
 export async function launchWith(isolation: Isolation | undefined, request: Launch, warm = false): Promise<LaunchOutcome> {
   if (warm) return launchWarm(isolation, request);
   if (isolation === undefined) return launch(request);
-  const output = makeOutputDir();
+  const uid = isolation.kind === 'sandbox' ? sandboxUid() : undefined;
+  const owner = isolation.kind === 'sandbox' ? (uid ?? process.getuid?.()) : undefined;
+  let output: string;
+  try {
+    output = makeOutputDir(owner, isolation.limits.disk);
+  } catch (error) {
+    return { exitCode: null, signal: null, timedOut: false, error: (error as Error).message };
+  }
   const report = request.env.BROAPT_REPORT;
   const children = request.env.BROAPT_CHILDREN;
   const env = { ...request.env };
   if (report !== undefined) env.BROAPT_REPORT = path.join(output, 'report.json');
   if (children !== undefined) {
     env.BROAPT_CHILDREN = path.join(output, 'children');
-    fs.mkdirSync(env.BROAPT_CHILDREN);
-    fs.chmodSync(env.BROAPT_CHILDREN, 0o777);
+    makeOwnedDir(env.BROAPT_CHILDREN, owner);
   }
-  const file = env.BROAPT_PATH !== undefined && isFile(env.BROAPT_PATH) ? env.BROAPT_PATH : undefined;
-  const run: IsolatedRun = { isolation, command: request.command, cwd: request.cwd, envNames: Object.keys(env), outputDir: output, ...(file === undefined ? {} : { file }) };
+  // Checked and shown through one descriptor: the name may be swapped for a link or FIFO at any moment.
+  const pinned = env.BROAPT_PATH === undefined ? undefined : pin(env.BROAPT_PATH);
+  let staging: string | undefined;
   try {
-    if (isolation.kind === 'sandbox') return await launch({ ...request, env, command: sandboxCommand(run) });
-    if (file !== undefined) env.BROAPT_PATH = containerFilePath(file);
+    const run: IsolatedRun = { isolation, command: request.command, cwd: request.cwd, envNames: Object.keys(env), outputDir: output, ...(uid === undefined ? {} : { uid }) };
+    if (isolation.kind === 'sandbox') {
+      if (pinned !== undefined) run.file = { path: env.BROAPT_PATH!, source: pinnedPath(pinned) };
+      return await launch({ ...request, env, command: sandboxCommand(run) });
+    }
+    if (pinned !== undefined) {
+      // The engine resolves a /proc descriptor link to a name again: it gets a private link or copy instead.
+      staging = makeInputDir();
+      const staged = path.join(staging, 'file');
+      stagePinned(pinned, env.BROAPT_PATH!, staged);
+      run.file = { path: containerFilePath(env.BROAPT_PATH!), source: staged };
+      env.BROAPT_PATH = run.file.path;
+    }
     const name = containerName();
     const outcome = await launch({ ...request, env, command: containerCommand(run, name) });
     // Killing the engine's client does not stop the container (podman has no daemon to tell; docker's keeps it running).
     if (outcome.timedOut) await removeContainer(isolation.container!.engine, name);
     return outcome;
   } finally {
+    unpin(pinned);
     if (report !== undefined) takeReport(path.join(output, 'report.json'), report);
     if (children !== undefined) takeTree(path.join(output, 'children'), children);
-    fs.rmSync(output, { recursive: true, force: true });
-  }
-}
-
-function isFile(file: string): boolean {
-  return fs.lstatSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
-}
-
-let runsRoot: string | undefined;
-
-/**
- * A fresh folder any user may write (the sandbox drops to another user, a
- * container's root may not own it), inside a folder of ours that others can
- * traverse but not list, so its random name is its protection.
- */
-export function makeOutputDir(): string {
-  const dir = fs.mkdtempSync(path.join(runsFolder(), `out-${process.pid}-`));
-  fs.chmodSync(dir, 0o777);
-  return dir;
-}
-
-/** broapt's own folder under the temporary folder: others may traverse it, not list it. */
-export function runsFolder(): string {
-  if (runsRoot === undefined) {
-    const root = path.join(os.tmpdir(), `broapt-runs-${process.getuid?.() ?? 'user'}`);
-    fs.mkdirSync(root, { recursive: true, mode: 0o711 });
-    const stat = fs.lstatSync(root);
-    if (!stat.isDirectory() || stat.uid !== process.getuid?.()) throw new Error(`${root} is not a folder of this user: remove it, it may be a trap`);
-    fs.chmodSync(root, 0o711);
-    // Folders of broapt processes that ended without removing them (a warm process's live as long as it does).
-    for (const name of fs.readdirSync(root)) {
-      const owner = Number(/^out-(\d+)-/.exec(name)?.[1]);
-      if (owner > 0 && !alive(owner)) fs.rmSync(path.join(root, name), { recursive: true, force: true });
-    }
-    runsRoot = root;
-  }
-  return runsRoot;
-}
-
-/**
- * Move what the app unpacked to `$BROAPT_CHILDREN` where the caller looks for
- * it (children are named relative to that folder): folders and regular files
- * only, never a link the app made.
- */
-function takeTree(from: string, to: string): void {
-  const entries = fs.readdirSync(from, { withFileTypes: true });
-  if (entries.length === 0) return;
-  fs.mkdirSync(to, { recursive: true });
-  for (const entry of entries) {
-    if (entry.isDirectory()) takeTree(path.join(from, entry.name), path.join(to, entry.name));
-    else if (entry.isFile()) takeReport(path.join(from, entry.name), path.join(to, entry.name));
-  }
-}
-
-/** Move the app's report to where the caller reads it; only a regular file counts (a link could point at a host secret). */
-export function takeReport(from: string, to: string): void {
-  if (!isFile(from)) return;
-  try {
-    fs.renameSync(from, to);
-  } catch {
-    fs.copyFileSync(from, to);
+    removeRunDir(output);
+    if (staging !== undefined) removeRunDir(staging);
   }
 }

@@ -17,10 +17,12 @@ export interface Limits {
   processes?: number;
   /** Bytes: largest file a command may write (RLIMIT_FSIZE). */
   fileSize?: number;
+  /** Bytes each of its /tmp and its output folder may hold (size-limited tmpfs): RLIMIT_FSIZE bounds one file, not how many. */
+  disk?: number;
 }
 
 /** The limits an app gets for those it does not set: a runaway analyzer must not take the host down. */
-export const DEFAULT_LIMITS: Readonly<Limits> = { memory: 4 * 2 ** 30, processes: 256, fileSize: 2 ** 30 };
+export const DEFAULT_LIMITS: Readonly<Limits> = { memory: 4 * 2 ** 30, processes: 256, fileSize: 2 ** 30, disk: 2 ** 30 };
 
 /** An extra host path shown to the app: read-only unless `writable`. */
 export interface Mount {

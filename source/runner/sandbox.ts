@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runsFolder } from './isolate.ts';
+import { runsFolder } from './output-dir.ts';
 import { quote } from './launcher.ts';
 import type { Isolation } from './plan.ts';
 
@@ -14,10 +14,16 @@ export interface IsolatedRun {
   cwd: string;
   /** Variables the command gets (their values come from the launcher's exports, never from the code). */
   envNames: string[];
-  /** The file under analysis, shown read-only; absent for a command without one. */
-  file?: string;
+  /**
+   * The file under analysis, shown read-only at `path`, mounted from `source`:
+   * what opens the file broapt checked (its descriptor's /proc link, or a
+   * private copy), never the name in the dump folder. Absent for a command without one.
+   */
+  file?: { path: string; source: string };
   /** The only writable host folder. */
   outputDir: string;
+  /** The sandbox's uid (SANDBOX_UIDS) when broapt is root; it owns the output folder. */
+  uid?: number;
 }
 
 /**
@@ -28,6 +34,11 @@ export interface IsolatedRun {
  * the others). The PID namespace keeps sandboxes that draw the same one apart.
  */
 export const SANDBOX_UIDS = { first: 200_000, count: 1000 } as const;
+
+/** A uid for one sandbox when broapt is root; undefined otherwise (the sandbox runs as broapt's user). */
+export function sandboxUid(): number | undefined {
+  return process.getuid?.() === 0 ? SANDBOX_UIDS.first + randomInt(SANDBOX_UIDS.count) : undefined;
+}
 
 let passwd: string | undefined;
 
@@ -84,9 +95,9 @@ function isDir(file: string): boolean {
 /**
  * Shell code that runs `run.command` under bubblewrap: no network (own network
  * namespace), own PID, IPC and UTS namespaces, a read-only system, a private
- * /tmp, the file read-only, only the output folder writable, and rlimits on
+ * /tmp of limits.disk bytes, the file read-only, only the output folder writable, and rlimits on
  * memory (the data limit), CPU time, processes and file size. When broapt is
- * root the command drops to an unprivileged user of its own (SANDBOX_UIDS)
+ * root the command drops to an unprivileged user of its own (`run.uid`)
  * without capabilities, so the process limit holds and root-only files stay
  * closed. Killing the launcher's process
  * group kills bwrap; --die-with-parent and the PID namespace take the rest.
@@ -94,10 +105,12 @@ function isDir(file: string): boolean {
 export function sandboxCommand(run: IsolatedRun): string {
   const { limits, mounts } = run.isolation;
   const args = ['bwrap', '--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try', '--die-with-parent', '--new-session'];
-  args.push(...systemView(), '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp');
+  // /tmp is a tmpfs of limits.disk bytes: RLIMIT_FSIZE bounds one file, not how many.
+  const tmpSize = limits.disk === undefined ? [] : ['--size', String(limits.disk)];
+  args.push(...systemView(), '--proc', '/proc', '--dev', '/dev', ...tmpSize, '--perms', '1777', '--tmpfs', '/tmp');
   const binds: Array<[string, string, string]> = [['--ro-bind', run.cwd, run.cwd]];
   for (const mount of mounts) binds.push([mount.writable ? '--bind' : '--ro-bind', mount.source, mount.target]);
-  if (run.file !== undefined) binds.push(['--ro-bind', run.file, run.file]);
+  if (run.file !== undefined) binds.push(['--ro-bind', run.file.source, run.file.path]);
   binds.push(['--bind', run.outputDir, run.outputDir]);
   // bwrap makes missing mount points with the mode of the host folder (often 0700, e.g. mkdtemp): make them traversable first.
   const made = new Set(['/', '/tmp', ...SYSTEM_DIRS, ...SYSTEM_LINKS]);
@@ -115,9 +128,8 @@ export function sandboxCommand(run: IsolatedRun): string {
   // Names are checked by the launcher (and warm.ts) before any of this code runs; quoted all the same.
   for (const name of run.envNames) code.push('--setenv', quote(name), `"$${name}"`);
   code.push('--');
-  if (process.getuid?.() === 0) {
-    const uid = SANDBOX_UIDS.first + randomInt(SANDBOX_UIDS.count);
-    code.push(...['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'].map(quote));
+  if (run.uid !== undefined) {
+    code.push(...['setpriv', `--reuid=${run.uid}`, `--regid=${run.uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'].map(quote));
   }
   code.push(...['prlimit', ...rlimitArgs(limits), '--', '/bin/sh', '-c', run.command].map(quote));
   return `exec ${code.join(' ')}`;
