@@ -7,12 +7,13 @@
  * app itself, or by a shim first on PATH that swaps the file and then runs
  * the real bwrap or podman, exactly between broapt's check and the mount.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENGINE_ENV, useContainerTests } from './helpers/container.ts';
 import { which } from '../source/runner/container.ts';
-import { broaptName, startCli, useWorkspace, waitFor } from './helpers/workspace.ts';
+import { broaptName, REPO, startCli, useWorkspace, waitFor } from './helpers/workspace.ts';
 
 const ws = useWorkspace();
 const containers = useContainerTests();
@@ -52,6 +53,17 @@ describe('a FIFO swapped in for the file by an earlier step', () => {
     const result = await cli.done;
     expect(result.signal, result.stderr).toBeNull();
     expect(fs.readdirSync(path.dirname(file))).toEqual([path.basename(file)]);
+  }, 30_000);
+
+  it("does not hang the cluster's result-cache hashing, which refuses it", () => {
+    const fifo = path.join(ws().dump, broaptName(3, 'text/plain', 'txt'));
+    execFileSync('mkfifo', [fifo]);
+    // In a process of its own: a blocking open would hang this one beyond any test timeout.
+    const code = `const { sha256Of } = await import(${JSON.stringify(path.join(REPO, 'source', 'redis', 'cache.ts'))});
+      await sha256Of(process.argv[1]).then(() => console.log('hashed'), (error) => console.log('refused:', error.message));`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', code, fifo], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.signal, 'the hashing hung on the FIFO').toBeNull();
+    expect(result.stdout).toContain('refused:');
   }, 30_000);
 });
 
