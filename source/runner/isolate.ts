@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { containerCommand, containerFilePath, containerName, removeContainer } from './container.ts';
-import { launch, type Launch, type LaunchOutcome } from './launcher.ts';
+import { launch, withDataLimit, type Launch, type LaunchOutcome } from './launcher.ts';
 import { makeInputDir, makeOutputDir, makeOwnedDir, removeRunDir } from './output-dir.ts';
 import { pin, pinnedPath, stagePinned, unpin } from './pin.ts';
 import type { Isolation } from './plan.ts';
@@ -17,6 +17,7 @@ import { launchWarm } from './warm.ts';
 export async function launchWith(isolation: Isolation | undefined, request: Launch, warm = false): Promise<LaunchOutcome> {
   if (warm) return launchWarm(isolation, request);
   if (isolation === undefined) return launch(request);
+  if (isolation.kind === 'host') return launch({ ...request, command: withDataLimit(isolation.limits.memory!, request.command) });
   const uid = isolation.kind === 'sandbox' ? sandboxUid() : undefined;
   const owner = isolation.kind === 'sandbox' ? (uid ?? process.getuid?.()) : undefined;
   let output: string;

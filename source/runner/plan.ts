@@ -40,9 +40,13 @@ export interface EngineCommand {
   runArgs: string[];
 }
 
-/** How the commands of one app are isolated; absent (host runner) means "run them as they are". */
+/**
+ * How the commands of one app are isolated; absent (host runner) means "run
+ * them as they are". `host` is the host runner with an api.yml
+ * `limits.memory`, applied as RLIMIT_DATA and nothing else.
+ */
 export interface Isolation {
-  kind: 'sandbox' | 'container';
+  kind: 'host' | 'sandbox' | 'container';
   limits: Limits;
   mounts: Mount[];
   /** For `container`: the engine, the image (already built) and the `run` options of the app's `container:` map. */

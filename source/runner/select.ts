@@ -79,7 +79,9 @@ export class Runners {
     const kind = this.kindOf(app);
     if (kind !== 'container') {
       const install = await gate.ensure(app, entry, context);
-      return kind === 'host' ? install : { ...install, isolation: { kind, limits: { ...DEFAULT_LIMITS, ...app.limits }, mounts: app.mounts } };
+      if (kind === 'sandbox') return { ...install, isolation: { kind, limits: { ...DEFAULT_LIMITS, ...app.limits }, mounts: app.mounts } };
+      // The host runner takes no default limits (it runs trusted tools as they are), only the memory api.yml asks for.
+      return app.limits.memory === undefined ? install : { ...install, isolation: { kind, limits: { memory: app.limits.memory }, mounts: [] } };
     }
     const recipe = recipeOf(app, context.workdir);
     const tag = imageTag(recipe);

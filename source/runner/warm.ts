@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { containerCommand, containerName, removeContainer } from './container.ts';
-import { exiting, invalidEnvName, type Launch, type LaunchOutcome } from './launcher.ts';
+import { exiting, invalidEnvName, withDataLimit, type Launch, type LaunchOutcome } from './launcher.ts';
 import { makeInputDir, makeOutputDir, removeRunDir } from './output-dir.ts';
 import { pin, stagePinned, unpin } from './pin.ts';
 import type { Isolation } from './plan.ts';
@@ -42,7 +42,8 @@ class WarmProcess {
     const env: Record<string, string> = { BROAPT_WARM: '1' };
     for (const [name, value] of Object.entries(request.env)) if (!PER_FILE.has(name)) env[name] = value;
     let code = request.command;
-    if (isolation !== undefined) {
+    if (isolation?.kind === 'host') code = withDataLimit(isolation.limits.memory!, code);
+    else if (isolation !== undefined) {
       const uid = isolation.kind === 'sandbox' ? sandboxUid() : undefined;
       this.#input = makeInputDir();
       this.#output = makeOutputDir(isolation.kind === 'sandbox' ? (uid ?? process.getuid?.()) : undefined, isolation.limits.disk);
