@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENGINE_ENV, useContainerTests } from './helpers/container.ts';
 import { which } from '../source/runner/container.ts';
-import { broaptName, REPO, startCli, useWorkspace, waitFor } from './helpers/workspace.ts';
+import { broaptName, REPO, startCli, useWorkspace, waitFor, type Workspace } from './helpers/workspace.ts';
 
 const ws = useWorkspace();
 const containers = useContainerTests();
@@ -82,25 +82,37 @@ function swapShim(dir: string, program: string, onlyFor?: string): string {
 }
 
 describe.each([
-  ['sandbox', 'bwrap', undefined],
-  ['container', 'podman', 'run'],
-] as const)('a link swapped in under %s between the check and the mount', (runner, program, onlyFor) => {
-  it('shows the app the file broapt checked, never what the link points to', async () => {
+  ['sandbox', 'bwrap', undefined, false],
+  ['container', 'podman', 'run', false],
+  // A dump folder on a file system of its own: the engine gets a copy read through the descriptor, not a hard link.
+  ['container', 'podman', 'run', true],
+] as const)('a link swapped in under %s between the check and the mount (dump on a tmpfs: %s)', (runner, program, onlyFor, ownTmpfs) => {
+  it.runIf(!ownTmpfs || process.getuid?.() === 0)('shows the app the file broapt checked, never what the link points to', async () => {
     const work = await containers.workspace();
-    const secret = path.join(work.dir, 'secret.txt');
-    fs.writeFileSync(secret, SECRET, { mode: 0o644 });
-    fs.writeFileSync(path.join(work.api, 'api.yml'), `example:\n  image: ${containers.image()}\n  report: cat "$BROAPT_PATH"; echo; echo READ\n`);
-    const file = path.join(work.dump, broaptName(1, 'text/plain', 'txt'));
-    fs.writeFileSync(file, 'checked-payload', { mode: 0o644 });
-    const shims = swapShim(work.dir, program, onlyFor);
-    const env = { ...work.env, ...ENGINE_ENV, PATH: `${shims}:${process.env.PATH}`, SWAP_FILE: file, SWAP_SECRET: secret };
-    const result = await startCli(['scan', '--runner', runner, file], env).done;
-    expect(fs.lstatSync(file).isSymbolicLink(), 'the shim swapped the file').toBe(true);
-    const [record] = await work.records();
-    expect(record, result.stderr).toBeDefined();
-    const log = fs.readFileSync((record!.commands as Array<{ log: string }>)[0]!.log, 'utf8');
-    expect(log).toContain('READ');
-    expect(log).not.toContain(SECRET);
-    expect(log).toContain('checked-payload');
+    if (ownTmpfs) execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'broapt-test-dump', work.dump]);
+    try {
+      await swapAndRead(work, runner, program, onlyFor);
+    } finally {
+      if (ownTmpfs) execFileSync('umount', [work.dump]);
+    }
   }, 60_000);
 });
+
+/** One scan whose file the shim swaps for a link to a secret between broapt's check and the mount; the app prints what it reads. */
+async function swapAndRead(work: Workspace, runner: string, program: string, onlyFor: string | undefined): Promise<void> {
+  const secret = path.join(work.dir, 'secret.txt');
+  fs.writeFileSync(secret, SECRET, { mode: 0o644 });
+  fs.writeFileSync(path.join(work.api, 'api.yml'), `example:\n  image: ${containers.image()}\n  report: cat "$BROAPT_PATH"; echo; echo READ\n`);
+  const file = path.join(work.dump, broaptName(1, 'text/plain', 'txt'));
+  fs.writeFileSync(file, 'checked-payload', { mode: 0o644 });
+  const shims = swapShim(work.dir, program, onlyFor);
+  const env = { ...work.env, ...ENGINE_ENV, PATH: `${shims}:${process.env.PATH}`, SWAP_FILE: file, SWAP_SECRET: secret };
+  const result = await startCli(['scan', '--runner', runner, file], env).done;
+  expect(fs.lstatSync(file).isSymbolicLink(), 'the shim swapped the file').toBe(true);
+  const [record] = await work.records();
+  expect(record, result.stderr).toBeDefined();
+  const log = fs.readFileSync((record!.commands as Array<{ log: string }>)[0]!.log, 'utf8');
+  expect(log).toContain('READ');
+  expect(log).not.toContain(SECRET);
+  expect(log).toContain('checked-payload');
+}
