@@ -35,11 +35,15 @@ function forgeAsNobody(dir: string): { status: number | null; stderr: string } {
 describe.runIf(process.getuid?.() === 0).each(['sandbox', 'container'])('under %s', (runner) => {
   it('another local user cannot write into the output folder while the app runs', async () => {
     const ws = await containers.workspace();
+    // The app holds its output folder until the test has tried: a shared folder tells it when.
+    const done = path.join(ws.dir, 'signal', 'forged');
+    fs.mkdirSync(path.dirname(done), { mode: 0o755 });
     fs.writeFileSync(
       path.join(ws.api, 'api.yml'),
       `example:
   image: ${containers.image()}
-  report: printf '{"verdict":"malicious"}' > "$BROAPT_REPORT"; sleep 3
+  mounts: ['${path.dirname(done)}']
+  report: printf '{"verdict":"malicious"}' > "$BROAPT_REPORT"; n=0; while [ ! -e ${done} ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
 `,
     );
     const file = path.join(ws.dump, broaptName(1, 'text/plain', 'txt'));
@@ -48,6 +52,7 @@ describe.runIf(process.getuid?.() === 0).each(['sandbox', 'container'])('under %
     const pid = cli.child.pid!;
     await waitFor(() => outputFolders(pid).some((dir) => fs.existsSync(path.join(dir, 'report.json'))), 30_000, 'the report in the output folder');
     const attempts = outputFolders(pid).map(forgeAsNobody);
+    fs.writeFileSync(done, '');
     const result = await cli.done;
     expect(result.code, result.stderr).toBe(0);
     for (const attempt of attempts) expect(attempt.stderr).toMatch(/Permission denied/);
@@ -72,7 +77,10 @@ describe.runIf(process.getuid?.() === 0).each(['sandbox', 'container'])('under %
     fs.mkdirSync(path.join(ws.api, 'example'), { recursive: true });
     const file = path.join(ws.dump, broaptName(1, 'text/plain', 'txt'));
     fs.writeFileSync(file, 'payload');
-    const result = await startCli(['scan', '--runner', runner, file], { ...ws.env, ...ENGINE_ENV }).done;
+    const cli = startCli(['scan', '--runner', runner, file], { ...ws.env, ...ENGINE_ENV });
+    const result = await cli.done;
+    // The capped folders (tmpfs kept for the next command) go with the process.
+    expect(outputFolders(cli.child.pid!)).toEqual([]);
     const [record] = await ws.records();
     expect(record, result.stderr).toBeDefined();
     const log = fs.readFileSync((record!.commands as Array<{ log: string }>)[0]!.log, 'utf8');

@@ -5,6 +5,7 @@ import type { InstallContext, InstallGate, InstallOutcome } from '../pool/instal
 import { commandLogPath } from './api-logs.ts';
 import { buildScript, detectEngine, which, imageExists, imageTag, recipeOf, removeLeftovers, removeOwnNow, runOptions } from './container.ts';
 import { runCommand } from './host.ts';
+import { removeOwnRunDirs } from './output-dir.ts';
 import { DEFAULT_LIMITS, type EngineCommand, type Isolation, type RunnerKind } from './plan.ts';
 import { succeeded } from './result.ts';
 
@@ -59,9 +60,10 @@ export class Runners {
     }
   }
 
-  /** At shutdown: remove this process's containers (a forced exit may have left some running). */
+  /** At shutdown: remove this process's containers (a forced exit may have left some running) and output folders. */
   async close(): Promise<void> {
     if (this.#engine) await removeLeftovers(this.#engine, 'own').catch(() => 0);
+    removeOwnRunDirs();
   }
 
   /** A forced exit: remove this process's containers now, synchronously. */
