@@ -35,7 +35,7 @@ describe('api.yml runner keys', () => {
         '    warm: true',
         '    container: {network: bridge, memory: 256m, cpus: 1.5, pids: 32, user: "1000:1000", read_only: false, mounts: [/data], args: [--init]}',
         '    mounts: [$TOOLS, "rules:/rules", "/var/cache/x:/cache:rw"]',
-        '    limits: {memory: 1g, cpu: 2m, processes: 64, file_size: 10m}',
+        '    limits: {memory: 1g, cpu: 2m, processes: 64, file_size: 10m, disk: 2g}',
         '    report: r',
         '  zip:',
         '    runner: sandbox',
@@ -44,7 +44,7 @@ describe('api.yml runner keys', () => {
       ),
     );
     const [pdf, zip] = config.apps;
-    expect(pdf).toMatchObject({ runner: 'container', image: 'localhost/pdf:1', warm: true, limits: { memory: 2 ** 30, cpu: 120, processes: 64, fileSize: 10 * 2 ** 20 } });
+    expect(pdf).toMatchObject({ runner: 'container', image: 'localhost/pdf:1', warm: true, limits: { memory: 2 ** 30, cpu: 120, processes: 64, fileSize: 10 * 2 ** 20, disk: 2 * 2 ** 30 } });
     expect(pdf!.container).toEqual({ network: 'bridge', memory: 256 * 2 ** 20, cpus: 1.5, pids: 32, user: '1000:1000', readOnly: false, mounts: [{ source: '/data', target: '/data', writable: false }], args: ['--init'] });
     expect(pdf!.mounts).toEqual([
       { source: '/opt/tools', target: '/opt/tools', writable: false },
@@ -57,8 +57,8 @@ describe('api.yml runner keys', () => {
 
   it('turns the container map into run options after the safe defaults', () => {
     const config = parse(yml('example:', '  report: r', '  container: {network: bridge, args: [--init]}'));
-    const args = runOptions(config.example.container, { memory: 64 * 2 ** 20, processes: 16, cpu: 5, fileSize: 1000 });
-    expect(args.join(' ')).toBe('--network bridge --cap-drop ALL --security-opt no-new-privileges --tmpfs /tmp:rw,exec,size=256m --read-only --memory 67108864 --memory-swap 67108864 --pids-limit 16 --ulimit cpu=5:5 --ulimit fsize=1000:1000 --init');
+    const args = runOptions(config.example.container, { memory: 64 * 2 ** 20, processes: 16, cpu: 5, fileSize: 1000, disk: 8 * 2 ** 20 });
+    expect(args.join(' ')).toBe('--network bridge --cap-drop ALL --security-opt no-new-privileges --tmpfs /tmp:rw,exec,size=8388608 --read-only --memory 67108864 --memory-swap 67108864 --pids-limit 16 --ulimit cpu=5:5 --ulimit fsize=1000:1000 --init');
   });
 
   const cases: [string, string, string, number, string, string][] = [
@@ -66,6 +66,7 @@ describe('api.yml runner keys', () => {
     ['container without image', yml('example:', '  report: r', '  runner: container'), 'E_API_NO_IMAGE', 3, 'example.runner', 'needs `image: NAME` or `build: FOLDER`'],
     ['image and build', yml('example:', '  image: a', '  build: b', '  report: r'), 'E_API_IMAGE_AND_BUILD', 3, 'example.build', 'not both'],
     ['bad size', yml('example:', '  report: r', '  limits:', '    memory: lots'), 'E_API_BAD_LIMIT', 4, 'example.limits.memory', 'expected a size'],
+    ['bad disk size', yml('example:', '  report: r', '  limits: {disk: -1g}'), 'E_API_BAD_LIMIT', 3, 'example.limits.disk', 'expected a size'],
     ['bad process count', yml('example:', '  report: r', '  limits: {processes: 2.5}'), 'E_API_BAD_LIMIT', 3, 'example.limits.processes', 'a whole number above 0'],
     ['unknown limit', yml('example:', '  report: r', '  limits:', '    memroy: 1g'), 'E_API_UNKNOWN_KEY', 4, 'example.limits.memroy', 'Did you mean `memory`?'],
     ['unknown container key', yml('example:', '  report: r', '  container:', '    netwrok: none'), 'E_API_UNKNOWN_KEY', 4, 'example.container.netwrok', 'Did you mean `network`?'],

@@ -3,20 +3,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeOutputDir } from '../source/runner/run-folder.ts';
+import { makeOutputDir, removeRunDir } from '../source/runner/output-dir.ts';
 
 describe('the runs folder', () => {
   it('leaves a dead run’s folder it cannot remove (a mount still on it) for later, and goes on', () => {
     const root = path.join(os.tmpdir(), `broapt-runs-${process.getuid!()}`);
-    fs.mkdirSync(root, { recursive: true, mode: 0o711 });
+    fs.mkdirSync(root, { recursive: true, mode: 0o700 });
     // The pid of a process that has ended: its folder is a leftover.
     const dead = spawnSync('true').pid;
     const leftover = fs.mkdtempSync(path.join(root, `out-${dead}-`));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'broapt-test-leftover', leftover]);
     try {
-      const made = makeOutputDir();
+      const made = makeOutputDir(undefined, undefined);
       expect(fs.statSync(made).isDirectory()).toBe(true);
-      fs.rmSync(made, { recursive: true });
+      removeRunDir(made);
     } finally {
       execFileSync('umount', [leftover]);
       fs.rmSync(leftover, { recursive: true, force: true });

@@ -92,7 +92,7 @@ describe('the shipped apps/api.yml', () => {
       return [mime, app.key, reason];
     })).toEqual(ASSIGNMENTS);
     for (const app of [config.example, ...config.apps]) {
-      expect(app).toMatchObject({ scripts: [], report: 'ulimit -d 4194304 && exec "$NODE" analyse.ts', warm: true, check: ['"$NODE" analyse.ts --check'] });
+      expect(app).toMatchObject({ scripts: [], report: 'exec "$NODE" analyse.ts', limits: { memory: 4 * 2 ** 30 }, warm: true, check: ['"$NODE" analyse.ts --check'] });
       expect(path.relative(SHIPPED_API_ROOT, app.workdir)).toBe('shipped');
     }
     expect(config.example.environ.NODE).toBe(process.execPath);

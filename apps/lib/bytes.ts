@@ -27,9 +27,16 @@ export function entropyOfBytes(bytes: Uint8Array): number {
   return entropyOf(counts, bytes.length);
 }
 
-/** Opens for reading without following a symbolic link: the file under analysis may be one planted to point anywhere. */
+/**
+ * Opens a regular file for reading without following a symbolic link (the
+ * file under analysis may be one planted to point anywhere) and without
+ * blocking (a FIFO swapped in would wait for a writer until the timeout).
+ */
 export function openFile(file: string): number {
-  return fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  if (fs.fstatSync(fd).isFile()) return fd;
+  fs.closeSync(fd);
+  throw new Error(`${file} is not a regular file: not analysed`);
 }
 
 /** Hashes and entropy in one streaming read, so size does not matter. */

@@ -93,9 +93,9 @@ export class ValueReader extends YamlSource {
     const limits: Limits = {};
     for (const { name, value } of this.options(node, keyPath, LIMIT_KEYS, 'the `limits` map')) {
       const at = `${keyPath}.${name}`;
-      if (name === 'memory' || name === 'file_size') {
+      if (name === 'memory' || name === 'file_size' || name === 'disk') {
         const bytes = this.size(value, at);
-        if (bytes !== undefined) limits[name === 'memory' ? 'memory' : 'fileSize'] = bytes;
+        if (bytes !== undefined) limits[name === 'file_size' ? 'fileSize' : name] = bytes;
       } else if (name === 'cpu') {
         const ms = this.timeout(value, at);
         if (ms !== undefined) limits.cpu = Math.max(1, Math.ceil(ms / 1000));

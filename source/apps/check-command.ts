@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { launchWith } from '../runner/isolate.ts';
 import type { Isolation } from '../runner/plan.ts';
-import { makeOutputDir } from '../runner/run-folder.ts';
+import { makeOutputDir, removeRunDir } from '../runner/output-dir.ts';
 
 /** What a `check` command came to: `problem` is undefined when it passed; `output` is what it printed. */
 export interface CheckRun {
@@ -49,7 +49,7 @@ function runOnHost(command: string, cwd: string, env: Record<string, string>, ti
 }
 
 async function runIsolated(command: string, cwd: string, env: Record<string, string>, timeoutMs: number, isolation: Isolation): Promise<CheckRun> {
-  const folder = makeOutputDir();
+  const folder = makeOutputDir(undefined, undefined);
   const logFile = path.join(folder, 'check.log');
   try {
     const outcome = await launchWith(isolation, { command, cwd, env, logFile, header: '', timeoutMs });
@@ -58,7 +58,7 @@ async function runIsolated(command: string, cwd: string, env: Record<string, str
     const how = outcome.timedOut ? `did not finish within ${timeoutMs / 1000} s` : outcome.error ?? (outcome.signal ? `was killed by ${outcome.signal}` : `exited ${outcome.exitCode}`);
     return { problem: failure(command, `${how} (in the ${isolation.kind})`, output), output };
   } finally {
-    fs.rmSync(folder, { recursive: true, force: true });
+    removeRunDir(folder);
   }
 }
 

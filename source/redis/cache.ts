@@ -1,38 +1,40 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, read, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import type { ApiConfig, App } from '../api/app.ts';
 import { matchApp } from '../api/match.ts';
 import type { Entry } from '../entry/entry.ts';
 import type { Logger } from '../log.ts';
 import type { AnalysedRecord, ResultCache } from '../pipeline/result-cache.ts';
+import { openNoFollow } from '../report/open.ts';
 import type { Connection } from './connection.ts';
 import { FencedLock, sleep } from './lock.ts';
 
 const CHUNK = 1 << 20;
+const readAt = promisify(read);
 /** A worker analysing a file holds its key this long, renewed while it lives. */
 const COMPUTE_LOCK_MS = 30_000;
 
 /** Files up to this size are hashed in one synchronous read: cheaper than the four thread-pool trips of the async way. */
 const SMALL = 1 << 20;
 
-/** sha256 of a file, never through a symbolic link. */
+/**
+ * sha256 of a regular file, never through a symbolic link, read through the
+ * one descriptor that was checked: a FIFO swapped in must not block the open,
+ * and a second open by name could find another file.
+ */
 export async function sha256Of(file: string): Promise<string> {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const fd = openNoFollow(file);
+  if (fd === undefined) throw new Error(`${file} is not a regular file that can be opened: not hashed`);
   try {
     const { size } = fstatSync(fd);
     if (size <= SMALL) return createHash('sha256').update(readFileSync(fd)).digest('hex');
-  } finally {
-    closeSync(fd);
-  }
-  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
     const hash = createHash('sha256');
     const buffer = Buffer.allocUnsafe(CHUNK);
-    for (let n; (n = (await handle.read(buffer, 0, CHUNK, null)).bytesRead) > 0; ) hash.update(buffer.subarray(0, n));
+    for (let n; (n = (await readAt(fd, buffer, 0, CHUNK, null)).bytesRead) > 0; ) hash.update(buffer.subarray(0, n));
     return hash.digest('hex');
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

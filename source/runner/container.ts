@@ -99,7 +99,7 @@ export function containerCommand(run: IsolatedRun, name: string, options: { inte
   }
   args.push('-v', `${run.cwd}:${run.cwd}:ro`, '--workdir', run.cwd, '-v', `${run.outputDir}:${run.outputDir}:rw`);
   for (const mount of run.isolation.mounts) args.push('-v', `${mount.source}:${mount.target}:${mount.writable ? 'rw' : 'ro'}`);
-  if (run.file !== undefined) args.push('-v', `${run.file}:${containerFilePath(run.file)}:ro`);
+  if (run.file !== undefined) args.push('-v', `${run.file.source}:${run.file.path}:ro`);
   const code = args.map(quote);
   // `-e NAME` takes the value from the engine's own environment: values never enter the command line.
   for (const envName of run.envNames) code.push('-e', envName);
@@ -113,7 +113,7 @@ export function labels(): string[] {
 
 /** `run` options from the app's `container:` map and limits, the safe defaults first. */
 export function runOptions(options: ContainerOptions, limits: Limits): string[] {
-  const args = ['--network', options.network ?? 'none', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--tmpfs', '/tmp:rw,exec,size=256m'];
+  const args = ['--network', options.network ?? 'none', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--tmpfs', `/tmp:rw,exec${limits.disk === undefined ? '' : `,size=${limits.disk}`}`];
   if (options.readOnly) args.push('--read-only');
   const memory = options.memory ?? limits.memory;
   if (memory !== undefined) args.push('--memory', String(memory), '--memory-swap', String(memory));

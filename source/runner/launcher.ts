@@ -52,6 +52,14 @@ export function quote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
+/**
+ * Shell code running `command` with its data size (RLIMIT_DATA: heap and
+ * written mappings) at most `bytes`, as the sandbox's prlimit --data does.
+ */
+export function withDataLimit(bytes: number, command: string): string {
+  return `ulimit -d ${Math.ceil(bytes / 1024)} || exit 125\n${command}`;
+}
+
 /** `$$` or `${$}`: the command asks for its own shell's PID. */
 const OWN_PID = /\$\$|\$\{\$\}/;
 

@@ -17,10 +17,12 @@ export interface Limits {
   processes?: number;
   /** Bytes: largest file a command may write (RLIMIT_FSIZE). */
   fileSize?: number;
+  /** Bytes each of its /tmp and its output folder may hold (size-limited tmpfs): RLIMIT_FSIZE bounds one file, not how many. */
+  disk?: number;
 }
 
 /** The limits an app gets for those it does not set: a runaway analyzer must not take the host down. */
-export const DEFAULT_LIMITS: Readonly<Limits> = { memory: 4 * 2 ** 30, processes: 256, fileSize: 2 ** 30 };
+export const DEFAULT_LIMITS: Readonly<Limits> = { memory: 4 * 2 ** 30, processes: 256, fileSize: 2 ** 30, disk: 2 ** 30 };
 
 /** An extra host path shown to the app: read-only unless `writable`. */
 export interface Mount {
@@ -38,9 +40,13 @@ export interface EngineCommand {
   runArgs: string[];
 }
 
-/** How the commands of one app are isolated; absent (host runner) means "run them as they are". */
+/**
+ * How the commands of one app are isolated; absent (host runner) means "run
+ * them as they are". `host` is the host runner with an api.yml
+ * `limits.memory`, applied as RLIMIT_DATA and nothing else.
+ */
 export interface Isolation {
-  kind: 'sandbox' | 'container';
+  kind: 'host' | 'sandbox' | 'container';
   limits: Limits;
   mounts: Mount[];
   /** For `container`: the engine, the image (already built) and the `run` options of the app's `container:` map. */
@@ -56,8 +62,14 @@ export interface IsolatedRun {
   cwd: string;
   /** Variables the command gets (their values come from the launcher's exports, never from the code). */
   envNames: string[];
-  /** The file under analysis, shown read-only; absent for a command without one. */
-  file?: string;
+  /**
+   * The file under analysis, shown read-only at `path`, mounted from `source`:
+   * what opens the file broapt checked (its descriptor's /proc link, or a
+   * private copy), never the name in the dump folder. Absent for a command without one.
+   */
+  file?: { path: string; source: string };
   /** The only writable host folder. */
   outputDir: string;
+  /** The sandbox's uid (SANDBOX_UIDS) when broapt is root; it owns the output folder. */
+  uid?: number;
 }

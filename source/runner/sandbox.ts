@@ -1,9 +1,10 @@
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { runsFolder } from './output-dir.ts';
 import { quote } from './launcher.ts';
 import type { IsolatedRun, Isolation, Mount } from './plan.ts';
-import { runsFolder } from './run-folder.ts';
+
 
 /**
  * The users a sandbox runs as when broapt is root (RLIMIT_NPROC never applies
@@ -13,6 +14,11 @@ import { runsFolder } from './run-folder.ts';
  * the others). The PID namespace keeps sandboxes that draw the same one apart.
  */
 export const SANDBOX_UIDS = { first: 200_000, count: 1000 } as const;
+
+/** A uid for one sandbox when broapt is root; undefined otherwise (the sandbox runs as broapt's user). */
+export function sandboxUid(): number | undefined {
+  return process.getuid?.() === 0 ? SANDBOX_UIDS.first + randomInt(SANDBOX_UIDS.count) : undefined;
+}
 
 let passwd: string | undefined;
 
@@ -69,9 +75,9 @@ function isDir(file: string): boolean {
 /**
  * Shell code that runs `run.command` under bubblewrap: no network (own network
  * namespace), own PID, IPC and UTS namespaces, a read-only system, a private
- * /tmp, the file read-only, only the output folder writable, and rlimits on
+ * /tmp of limits.disk bytes, the file read-only, only the output folder writable, and rlimits on
  * memory (the data limit), CPU time, processes and file size. When broapt is
- * root the command drops to an unprivileged user of its own (SANDBOX_UIDS)
+ * root the command drops to an unprivileged user of its own (`run.uid`)
  * without capabilities, so the process limit holds and root-only files stay
  * closed. Killing the launcher's process
  * group kills bwrap; --die-with-parent and the PID namespace take the rest.
@@ -79,10 +85,12 @@ function isDir(file: string): boolean {
 export function sandboxCommand(run: IsolatedRun): string {
   const { limits, mounts } = run.isolation;
   const args = ['bwrap', '--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try', '--die-with-parent', '--new-session'];
-  args.push(...systemView(), '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp');
+  // /tmp is a tmpfs of limits.disk bytes: RLIMIT_FSIZE bounds one file, not how many.
+  const tmpSize = limits.disk === undefined ? [] : ['--size', String(limits.disk)];
+  args.push(...systemView(), '--proc', '/proc', '--dev', '/dev', ...tmpSize, '--perms', '1777', '--tmpfs', '/tmp');
   const binds: Array<[string, string, string]> = [['--ro-bind', run.cwd, run.cwd]];
   for (const mount of mounts) binds.push([mount.writable ? '--bind' : '--ro-bind', mount.source, mount.target]);
-  if (run.file !== undefined) binds.push(['--ro-bind', run.file, run.file]);
+  if (run.file !== undefined) binds.push(['--ro-bind', run.file.source, run.file.path]);
   binds.push(['--bind', run.outputDir, run.outputDir]);
   // bwrap makes missing mount points with the mode of the host folder (often 0700, e.g. mkdtemp): make them traversable first.
   const made = new Set(['/', '/tmp', ...SYSTEM_DIRS, ...SYSTEM_LINKS]);
@@ -100,9 +108,8 @@ export function sandboxCommand(run: IsolatedRun): string {
   // Names are checked by the launcher (and warm.ts) before any of this code runs; quoted all the same.
   for (const name of run.envNames) code.push('--setenv', quote(name), `"$${name}"`);
   code.push('--');
-  if (process.getuid?.() === 0) {
-    const uid = SANDBOX_UIDS.first + randomInt(SANDBOX_UIDS.count);
-    code.push(...['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'].map(quote));
+  if (run.uid !== undefined) {
+    code.push(...['setpriv', `--reuid=${run.uid}`, `--regid=${run.uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'].map(quote));
   }
   code.push(...['prlimit', ...rlimitArgs(limits), '--', '/bin/sh', '-c', run.command].map(quote));
   return `exec ${code.join(' ')}`;

@@ -5,6 +5,7 @@ import type { InstallContext, InstallGate, InstallOutcome } from '../pool/instal
 import { commandLogPath } from './api-logs.ts';
 import { buildScript, detectEngine, which, imageExists, imageTag, recipeOf, removeLeftovers, removeOwnNow, runOptions } from './container.ts';
 import { runCommand } from './host.ts';
+import { removeOwnRunDirs } from './output-dir.ts';
 import { DEFAULT_LIMITS, type EngineCommand, type Isolation, type RunnerKind } from './plan.ts';
 import { succeeded } from './result.ts';
 
@@ -75,9 +76,10 @@ export class Runners {
     }
   }
 
-  /** At shutdown: remove this process's containers (a forced exit may have left some running). */
+  /** At shutdown: remove this process's containers (a forced exit may have left some running) and output folders. */
   async close(): Promise<void> {
     if (this.#engine) await removeLeftovers(this.#engine, 'own').catch(() => 0);
+    removeOwnRunDirs();
   }
 
   /** A forced exit: remove this process's containers now, synchronously. */
@@ -95,7 +97,9 @@ export class Runners {
     const kind = this.kindOf(app);
     if (kind !== 'container') {
       const install = await gate.ensure(app, entry, context);
-      return kind === 'host' ? install : { ...install, isolation: { kind, limits: { ...DEFAULT_LIMITS, ...app.limits }, mounts: app.mounts } };
+      if (kind === 'sandbox') return { ...install, isolation: { kind, limits: { ...DEFAULT_LIMITS, ...app.limits }, mounts: app.mounts } };
+      // The host runner takes no default limits (it runs trusted tools as they are), only the memory api.yml asks for.
+      return app.limits.memory === undefined ? install : { ...install, isolation: { kind, limits: { memory: app.limits.memory }, mounts: [] } };
     }
     const recipe = recipeOf(app, context.workdir);
     const tag = imageTag(recipe);

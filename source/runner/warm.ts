@@ -2,10 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { containerCommand, containerName, removeContainer } from './container.ts';
-import { exiting, invalidEnvName, type Launch, type LaunchOutcome } from './launcher.ts';
+import { exiting, invalidEnvName, withDataLimit, type Launch, type LaunchOutcome } from './launcher.ts';
+import { makeInputDir, makeOutputDir, removeRunDir } from './output-dir.ts';
+import { pin, stagePinned, unpin } from './pin.ts';
 import type { Isolation } from './plan.ts';
-import { makeOutputDir, takeReport } from './run-folder.ts';
-import { sandboxCommand } from './sandbox.ts';
+import { sandboxCommand, sandboxUid } from './sandbox.ts';
+import { takeReport } from './take.ts';
 
 /**
  * Warm apps (api.yml `warm: true`): the `report` command starts once per
@@ -40,15 +42,18 @@ class WarmProcess {
     const env: Record<string, string> = { BROAPT_WARM: '1' };
     for (const [name, value] of Object.entries(request.env)) if (!PER_FILE.has(name)) env[name] = value;
     let code = request.command;
-    if (isolation !== undefined) {
-      this.#input = makeOutputDir();
-      this.#output = makeOutputDir();
+    if (isolation?.kind === 'host') code = withDataLimit(isolation.limits.memory!, code);
+    else if (isolation !== undefined) {
+      const uid = isolation.kind === 'sandbox' ? sandboxUid() : undefined;
+      this.#input = makeInputDir();
+      this.#output = makeOutputDir(isolation.kind === 'sandbox' ? (uid ?? process.getuid?.()) : undefined, isolation.limits.disk);
       const run = {
         isolation: { ...isolation, mounts: [...isolation.mounts, { source: this.#input, target: this.#input, writable: false }] },
         command: request.command,
         cwd: request.cwd,
         envNames: Object.keys(env),
         outputDir: this.#output,
+        ...(uid === undefined ? {} : { uid }),
       };
       if (isolation.kind === 'sandbox') code = sandboxCommand(run);
       else {
@@ -158,17 +163,23 @@ class WarmProcess {
     this.dead = true;
     live.delete(this);
     for (const ready of idle.values()) if (ready.includes(this)) ready.splice(ready.indexOf(this), 1);
-    for (const dir of [this.#input, this.#output]) if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of [this.#input, this.#output]) if (dir !== undefined) removeRunDir(dir);
   }
 }
 
-/** A hard link when the staging folder is on the file's file system, else a copy. */
+/**
+ * The file, checked through its descriptor, as a hard link or a copy: a copy
+ * by name would follow a link swapped in for it. Nothing is staged for
+ * anything but a regular file, so the app finds no file.
+ */
 function stage(file: string, staged: string): void {
   fs.rmSync(staged, { force: true });
+  const pinned = pin(file);
+  if (pinned === undefined) return;
   try {
-    fs.linkSync(file, staged);
-  } catch {
-    fs.copyFileSync(file, staged);
+    stagePinned(pinned, file, staged);
+  } finally {
+    unpin(pinned);
   }
 }
 
