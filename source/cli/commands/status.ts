@@ -1,4 +1,7 @@
+import os from 'node:os';
+import { UsageError } from '../../errors.ts';
 import { connectOnce, redactUrl } from '../../redis/connection.ts';
+import { isAlive, ROLES, type Role } from '../../redis/heartbeat.ts';
 import { REDIS_HELP, REDIS_OPTIONS, requireRedisSettings } from '../../redis/settings.ts';
 import { clusterStatus, formatStatus } from '../../redis/status.ts';
 import { parse } from '../options.ts';
@@ -10,25 +13,40 @@ per worker (consumer) and how long each worker has been idle, files done,
 failed and dead-lettered, files answered from the result cache, and the rate
 over the last 10 and 60 seconds. Exit 2 when Redis cannot be reached.
 
+With --alive, the healthcheck of a container (docker-compose.yml): exit 0 only
+when a ROLE service runs on this host and reaches Redis (each core and worker
+refreshes its heartbeat every 5 s; it lapses after 15 s), 1 otherwise.
+
 Options:
   --json              print one JSON object
+  --alive ROLE        core (watch-pcaps or run with --redis) or worker (watch
+                      with --redis): is one running on this host?
 
 ${REDIS_HELP}
 `;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parse('status', args, { ...REDIS_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, false);
+  const { values } = parse('status', args, { ...REDIS_OPTIONS, json: { type: 'boolean' }, alive: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, false);
   if (values.help) {
     process.stdout.write(help);
     return 0;
   }
+  const role = values.alive;
+  if (role !== undefined && !(ROLES as readonly string[]).includes(role)) throw new UsageError(`--alive ${JSON.stringify(role)}: give core or worker.`, 'E_ROLE');
   const redis = requireRedisSettings('status', { url: values.redis, prefix: values.prefix });
   const connection = await connectOnce(redis.url, redis.prefix, 'broapt:status');
   try {
+    if (role !== undefined) return await aliveCheck(connection, role as Role);
     const status = await clusterStatus(connection);
     process.stdout.write(values.json ? `${JSON.stringify(status)}\n` : formatStatus(status, `${redactUrl(redis.url)} ${redis.prefix}`));
     return 0;
   } finally {
     connection.redis.disconnect();
   }
+}
+
+async function aliveCheck(connection: Parameters<typeof isAlive>[0], role: Role): Promise<number> {
+  if (await isAlive(connection, role)) return 0;
+  process.stderr.write(`broapt status: no ${role} alive on ${os.hostname()}: none has refreshed its heartbeat in Redis for 15 s (stopped, stuck, or cut off from Redis); see its log.\n`);
+  return 1;
 }
