@@ -75,12 +75,18 @@ cp -r "$FIXTURES/pcaps/." "$pcaps/"
 expected=$(find "$pcaps" -type f \( -name '*.pcap' -o -name '*.pcapng' \) | wc -l)
 say "$expected captures dropped in the pcaps volume"
 
-# One app worker killed while the files are being analysed: its files must be taken over.
+# One app worker killed while it holds files (delivered, not yet acknowledged):
+# another must take them over. Its consumers are named after its hostname.
 victim=$(ctr app 2)
-for _ in $(seq 120); do [ -s "$logs/processed_pcaps.log" ] && break; sleep 0.5; done
+host=$(podman inspect --format '{{.Config.Hostname}}' "$victim")
+held() {
+  podman exec "$(ctr app)" broapt status --json 2>/dev/null |
+    "$NODE" -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { const q = JSON.parse(s || "{}"); console.log((q.consumers ?? []).filter((c) => c.name.startsWith(process.argv[1] + "-")).reduce((n, c) => n + c.pending, 0)); })' "$host"
+}
+for _ in $(seq 120); do held=$(held) && [ "${held:-0}" -gt 0 ] && break; sleep 0.5; done
 podman kill --signal KILL "$victim" >/dev/null
 killed_at=$(($(date +%s) - started))
-say "killed $victim (SIGKILL) $killed_at s in, after the first capture"
+say "killed $victim (SIGKILL) $killed_at s in, holding ${held:-0} files"
 
 processed() { [ -f "$logs/processed_pcaps.log" ] && wc -l <"$logs/processed_pcaps.log" || echo 0; }
 for _ in $(seq 600); do [ "$(processed)" -ge "$expected" ] && break; sleep 1; done
@@ -157,7 +163,7 @@ case "$down" in *": 0 containers, 0 volumes, 0 networks left") ;; *) failed=1 ;;
 
 echo "daemon: /healthz $health, /metrics broapt_files_processed_total $metric"
 echo "healthchecks: $passed healthy${sick:+, unhealthy:$sick}"
-echo "killed: $victim at $killed_at s (restarts since: $restarted)"
+echo "killed: $victim (SIGKILL) at $killed_at s, holding ${held:-0} files (restarts since: $restarted)"
 echo "captures: $captures processed"
 echo "files: $nfiles extracted; records of them: $nrecords in reports.jsonl (and $nmembers of archive members), $nstream on the results stream"
 echo "$down"
