@@ -24,6 +24,11 @@ runc runc
 bwrap bubblewrap
 busybox busybox-static
 chromium chromium
+dumpcap tshark
+tcpreplay tcpreplay
+ip iproute2
+mmdebstrap mmdebstrap
+podman-compose podman-compose
 NEEDS
 # The test images are a busybox rootfs, which needs the static build: Debian's
 # plain busybox package is dynamically linked and would not run in them.

@@ -1,6 +1,6 @@
 /**
- * docker-compose.yml cannot run here (no Docker engine, no registry): check what
- * can be checked. It parses; every build context, Dockerfile, target and COPY
+ * The compose file's shape (scripts/compose-smoke.sh builds and runs it for
+ * real with podman, `npm run test:compose`). It parses; every build context, Dockerfile, target and COPY
  * source it names exists; every volume a service mounts is declared; every
  * service has a healthcheck, the app service can be scaled; and each BROAPT_*
  * variable the services set is one the code reads.
@@ -16,9 +16,13 @@ interface Service {
   build?: { context: string; dockerfile?: string; target?: string };
   environment?: Record<string, string>;
   volumes?: string[];
-  healthcheck?: { test: string[] };
+  healthcheck?: { test: string[] | string };
   container_name?: string;
   ports?: string[];
+  profiles?: string[];
+  network_mode?: string;
+  cap_add?: string[];
+  cap_drop?: string[];
 }
 
 const compose = parse(fs.readFileSync(path.join(REPO, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
@@ -39,8 +43,22 @@ function namesTheCodeReads(): Set<string> {
 }
 
 describe('docker-compose.yml', () => {
-  it('has the cluster layout', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['app', 'core', 'daemon', 'redis']);
+  it('has the cluster layout, and live capture only under its profile', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['app', 'capture', 'core', 'daemon', 'redis']);
+    expect(services.filter(([, service]) => service.profiles === undefined).map(([name]) => name).sort()).toEqual(['app', 'core', 'daemon', 'redis']);
+    expect(compose.services.capture!.profiles).toEqual(['capture']);
+  });
+
+  it('gives the capture the host network and the two capabilities dumpcap needs, nothing more', () => {
+    const capture = compose.services.capture!;
+    expect(capture.network_mode).toBe('host');
+    expect(capture.cap_drop).toEqual(['ALL']);
+    expect([...capture.cap_add!].sort()).toEqual(['NET_ADMIN', 'NET_RAW']);
+  });
+
+  it('checks the core and the workers themselves, not only that Redis answers', () => {
+    expect(compose.services.core!.healthcheck!.test).toEqual(['CMD', 'broapt', 'status', '--alive', 'core']);
+    expect(compose.services.app!.healthcheck!.test).toBe('broapt status --alive worker');
   });
 
   it.each(services.filter(([, service]) => service.build))('%s: its build context, Dockerfile, target and COPY sources exist', (_name, service) => {

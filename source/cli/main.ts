@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   explain: { load: () => import('./commands/explain.ts'), summary: 'show what would run for each file, and why' },
   apps: { load: () => import('./commands/apps.ts'), summary: 'check every app of api.yml before a run; list which app takes which files' },
   run: { load: () => import('./commands/run.ts'), summary: 'extract the files in PCAPs (zeek or tshark) and analyse each as it appears' },
+  capture: { load: () => import('./commands/capture.ts'), summary: 'live capture: rotating pcap files from a network interface into the folder watch-pcaps watches' },
   'watch-pcaps': { load: () => import('./commands/watch-pcaps.ts'), summary: 'extract and analyse every capture in a folder and every one that arrives' },
   demo: { load: () => import('./commands/demo.ts'), summary: 'generate sample files and an api.yml, and run the whole pipeline' },
   daemon: { load: () => import('./commands/daemon.ts'), summary: 'the remote detection daemon: runs its own apps for remote: true app sides; dashboard, metrics' },

@@ -8,6 +8,7 @@ import { BUILTIN_HOOKS } from '../hooks/builtin.ts';
 import { loadSites } from '../hooks/sites.ts';
 import { DiskWatermark, watermarkSettings } from '../engine/disk-watermark.ts';
 import { connectOnce, redactUrl } from '../redis/connection.ts';
+import { startHeartbeat } from '../redis/heartbeat.ts';
 import { StreamQueue } from '../redis/queue.ts';
 import { REDIS_OPTIONS, resolveRedisSettings } from '../redis/settings.ts';
 import type { Logger } from '../log.ts';
@@ -68,9 +69,11 @@ export async function runPcapPass(
   const connection = redis === undefined ? undefined : await connectOnce(redis.url, redis.prefix, 'broapt:core');
   let handOff: ((file: string) => Promise<void>) | undefined;
   let queued = 0;
+  let stopHeartbeat = async () => {};
   if (connection !== undefined && redis !== undefined) {
     const queue = new StreamQueue(connection);
     await queue.ensureGroup();
+    stopHeartbeat = startHeartbeat(connection, 'core');
     // enqueue waits while the queue holds BROAPT_REDIS_MAX_QUEUE files: extraction slows to the workers' pace.
     handOff = async (file) => {
       queued += (await queue.enqueue([file], { maxQueue: redis.maxQueue })).added;
@@ -101,7 +104,10 @@ export async function runPcapPass(
     }
     session.logger.info({ alreadyProcessed: outcome.alreadyProcessed, failed: outcome.failed.length, leftForNextRun: outcome.leftForNextRun, ...(handOff ? { queued } : {}) }, 'captures done');
     return outcome.summary;
-  }).finally(() => connection?.redis.disconnect());
+  }).finally(async () => {
+    await stopHeartbeat();
+    connection?.redis.disconnect();
+  });
   const failures = (outcome?.failed.length ?? 0) + (outcome?.hookFailures.length ?? 0) + loaded.failures.length;
   return failures > 0 ? Math.max(code, 1) : code;
 }

@@ -29,6 +29,8 @@ export interface Keys {
   cache: string;
   /** Prefix of the per-second counters of finished files, for the rate `broapt status` shows. */
   rate: string;
+  /** Prefix of the heartbeat keys of the running cores and workers (heartbeat.ts). */
+  alive: string;
 }
 
 export const GROUP = 'apps';
@@ -47,6 +49,7 @@ export function keysOf(prefix: string): Keys {
     lock: `${prefix}lock:`,
     cache: `${prefix}cache:`,
     rate: `${prefix}rate:`,
+    alive: `${prefix}alive:`,
   };
 }
 

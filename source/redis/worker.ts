@@ -11,6 +11,7 @@ import type { Summary } from '../pipeline/summary.ts';
 import { IN_FLIGHT_PER_JOB } from '../pool/pool.ts';
 import { RedisResultCache } from './cache.ts';
 import { connect, redactUrl, type Connection } from './connection.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import { RedisHistory } from './history.ts';
 import { RedisInstallLock } from './install-lock.ts';
 import { sleep } from './lock.ts';
@@ -125,6 +126,7 @@ export class ClusterWorker {
     await this.#checkEpoch(queue, reconciler);
     reconciler.start();
     logger.info({ redis: redactUrl(this.#settings.url), prefix: this.#settings.prefix, consumer: this.consumer, capacity }, 'cluster worker: taking files from the queue');
+    const stopHeartbeat = startHeartbeat(commands, 'worker');
     const keeper = setInterval(() => void queue.keep(this.consumer, [...this.#inflight.keys()]).catch(() => {}), Math.max(50, reclaimMs / 3));
     const reclaimer = setInterval(() => void this.#tick(session, queue, reconciler, capacity), Math.max(50, reclaimMs / 2));
     try {
@@ -145,6 +147,7 @@ export class ClusterWorker {
         logger.warn({ redis: redactUrl(this.#settings.url), held: this.#inflight.size }, 'Redis does not answer: stopping without it; the files this worker holds go to other workers after the reclaim time');
       }
     } finally {
+      await stopHeartbeat();
       clearInterval(keeper);
       clearInterval(reclaimer);
       await settlesWithin(reconciler.stop(), STOP_REDIS_MS);
