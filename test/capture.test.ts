@@ -80,12 +80,15 @@ describe('broapt capture', () => {
     expect(captured.code, captured.stderr).toBe(0);
     expect(captured.stderr).toContain('capture handed over');
     const ours = (pcap: string) => path.dirname(pcap) === folder && path.basename(pcap).startsWith(`broapt-${TAP_IF}_`);
-    await waitFor(async () => (await ws.readLines('processed_pcaps.log' as 'dump.log')).some(ours), 30_000, 'watch-pcaps to take the capture');
-    const extracted = (await readdir(ws.dump, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
-    const bodies = await Promise.all(extracted.map((entry) => sha256(path.join(entry.parentPath, entry.name))));
+    // Rotation every 2 s may hand over a capture from before the replay first: wait for the body, not for any capture.
+    const bodies = async () => {
+      const extracted = (await readdir(ws.dump, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+      return Promise.all(extracted.map((entry) => sha256(path.join(entry.parentPath, entry.name))));
+    };
+    await waitFor(async () => (await bodies()).includes(GET_BODY_SHA256), 30_000, 'watch-pcaps to extract the replayed HTTP body').catch(() => undefined);
     watcher.child.kill('SIGTERM');
     await watcher.done;
-    expect(bodies).toContain(GET_BODY_SHA256);
+    expect(await bodies()).toContain(GET_BODY_SHA256);
     const processed = await ws.readLines('processed_pcaps.log' as 'dump.log');
     expect(processed).not.toContain(held);
     expect(processed.every(ours)).toBe(true);
