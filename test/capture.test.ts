@@ -85,14 +85,14 @@ describe('broapt capture', () => {
       const extracted = (await readdir(ws.dump, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
       return Promise.all(extracted.map((entry) => sha256(path.join(entry.parentPath, entry.name))));
     };
-    await waitFor(async () => (await bodies()).includes(GET_BODY_SHA256), 30_000, 'watch-pcaps to extract the replayed HTTP body').catch(() => undefined);
+    await waitFor(async () => (await bodies()).includes(GET_BODY_SHA256), 60_000, 'watch-pcaps to extract the replayed HTTP body').catch(() => undefined);
     watcher.child.kill('SIGTERM');
     await watcher.done;
     expect(await bodies()).toContain(GET_BODY_SHA256);
     const processed = await ws.readLines('processed_pcaps.log' as 'dump.log');
     expect(processed).not.toContain(held);
     expect(processed.every(ours)).toBe(true);
-  }, 90_000);
+  }, 120_000);
 
   test('keeps the ring buffer within --ring-files: the oldest captures go first', async (context) => {
     requireNamespace(context);

@@ -8,6 +8,7 @@ export type Role = (typeof ROLES)[number];
 const EVERY_MS = 5_000;
 /** Three missed beats: a service stuck (or cut off from Redis) that long is not working. */
 const TTL_MS = 3 * EVERY_MS;
+const STOP_MS = 2_000;
 
 /** One key per role and host: a container's healthcheck runs on the host (the container) it checks. */
 const keyOf = ({ keys }: Connection, role: Role, host: string) => `${keys.alive}${role}:${host}`;
@@ -15,7 +16,9 @@ const keyOf = ({ keys }: Connection, role: Role, host: string) => `${keys.alive}
 /**
  * Sets the role's key for this host, with an expiry, every few seconds from
  * the service's own event loop: the key lives only while the service runs and
- * reaches Redis. The returned stop removes it at once (a clean stop).
+ * reaches Redis. The returned stop removes it at once (a clean stop), or
+ * gives up after STOP_MS: a Redis that has gone would hold the delete until it
+ * came back (the client queues commands), and the key expires anyway.
  */
 export function startHeartbeat(connection: Connection, role: Role): () => Promise<void> {
   const key = keyOf(connection, role, os.hostname());
@@ -24,7 +27,10 @@ export function startHeartbeat(connection: Connection, role: Role): () => Promis
   const timer = setInterval(beat, EVERY_MS);
   return async () => {
     clearInterval(timer);
-    await connection.redis.del(key).catch(() => {});
+    let timeout: NodeJS.Timeout | undefined;
+    const given = new Promise<void>((resolve) => (timeout = setTimeout(resolve, STOP_MS)));
+    await Promise.race([connection.redis.del(key).catch(() => {}), given]);
+    clearTimeout(timeout);
   };
 }
 
