@@ -76,4 +76,11 @@ describe('import graph', () => {
     const pipeline = [...graph].filter(([file]) => file.startsWith('source/pipeline/') || file.startsWith('source/pool/'));
     expect(pipeline.flatMap(([file, targets]) => targets.filter((t) => t.startsWith('source/daemon/')).map((t) => `${file} → ${t}`))).toEqual([]);
   });
+
+  it('keeps the shipped apps self-contained: deployments copy apps/ alone to the API root', () => {
+    const graph = importGraph(sourceFiles(path.join(ROOT, 'apps')));
+    // Tests and their fixtures run from the repository; what an app runs must not reach outside apps/.
+    const shipped = [...graph].filter(([file]) => !/\.test\.ts$|\/fixture\.ts$/.test(file));
+    expect(shipped.flatMap(([file, targets]) => targets.filter((t) => !t.startsWith('apps/')).map((t) => `${file} → ${t}`))).toEqual([]);
+  });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseApiConfig } from '../source/api/load.ts';
 import { matchApp } from '../source/api/match.ts';
 import { mimeOf } from '../source/entry/entry.ts';
-import { mimeAliases, sameMime } from '../source/entry/mime-alias.ts';
+import { mimeAliases, sameMime } from '../apps/lib/mime-alias.ts';
 
 const config = parseApiConfig(
   ['example:', '  report: generic', 'application:', '  x-dosexec: {report: pe}', '  x-elf: {report: elf}', '  "*": {report: any-application}', ''].join('\n'),

@@ -20,7 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sameMime } from '../../source/entry/mime-alias.ts';
+import { sameMime } from '../lib/mime-alias.ts';
 import type { Analysis, Analyzer, Sample } from '../lib/analyzer.ts';
 import { entropyOfBytes } from '../lib/bytes.ts';
 import type { Finding } from '../lib/report.ts';

@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import type { Mime } from '../entry/entry.ts';
-import { mimeAliases } from '../entry/mime-alias.ts';
+import { mimeAliases } from '../../apps/lib/mime-alias.ts';
 import type { ApiConfig, App, AppMatch } from './app.ts';
 import { resolveWorkdir } from './workdir.ts';
 
@@ -82,7 +82,7 @@ function matcherOf(config: ApiConfig): Matcher {
 
 /**
  * The app for a MIME type: the key equal to it (case-insensitive) or to another
- * name of its type (source/entry/mime-alias.ts), else the first glob of its
+ * name of its type (apps/lib/mime-alias.ts), else the first glob of its
  * media section in file order, else `example`.
  */
 export function matchApp(config: ApiConfig, mime: Mime): AppMatch {

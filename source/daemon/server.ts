@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { matchApp } from '../api/match.ts';
 import { mimeOf } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
-import { sameMime } from '../entry/mime-alias.ts';
+import { sameMime } from '../../apps/lib/mime-alias.ts';
 import { StatusBoard, type Load } from '../metrics/board.ts';
 import { PipelineMetrics } from '../metrics/prometheus.ts';
 import type { FileRecord } from '../pipeline/record.ts';

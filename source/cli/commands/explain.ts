@@ -1,5 +1,5 @@
 import { loadApiConfig } from '../../api/load.ts';
-import { sameMime } from '../../entry/mime-alias.ts';
+import { sameMime } from '../../../apps/lib/mime-alias.ts';
 import { UsageError } from '../../errors.ts';
 import { listFiles } from '../../pipeline/listing.ts';
 import { lookup, type Lookup } from '../../pipeline/lookup.ts';
