@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
 import { requireFixtures } from './helpers/fixtures.ts';
@@ -75,6 +75,10 @@ describe('broapt capture', () => {
     const cap = startCapture(['--rotate', '2', '--pcap-path', folder, '--filter', 'tcp'], env);
     await waitFor(() => cap.stderr().includes('Capturing on'), 20_000, 'dumpcap to start');
     execFileSync('ip', ['netns', 'exec', REPLAY, 'tcpreplay', `--intf1=${REPLAY_IF}`, path.join(fixtures, 'pcaps/zeek-btest-traces/http/get.pcap')], { stdio: 'ignore' });
+    // tcpreplay returns once it has sent; on a busy machine dumpcap has not read every packet yet, and a
+    // stop drops what is still in the socket buffer (4 of 9 packets seen under load): let it catch up.
+    const spooled = async () => (await Promise.all((await readdir(path.join(folder, '.capturing'))).filter((name) => name !== 'held-open.pcap').map(async (name) => (await stat(path.join(folder, '.capturing', name))).size))).reduce((a, b) => a + b, 0);
+    await waitFor(async () => (await spooled()) >= 5_000, 20_000, 'dumpcap to write the replayed packets').catch(() => undefined);
     cap.child.kill('SIGTERM');
     const captured = await cap.done;
     expect(captured.code, captured.stderr).toBe(0);

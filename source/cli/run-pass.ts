@@ -85,11 +85,15 @@ export async function runPass(
     session.processor.off('adopt', adopt);
     session.processor.off('logsFailed', logsFailed);
     progress.end();
-    removeSignals();
-    // After a failed log write, closing the logs fails the same way: the first failure is the one to report.
-    await session.close().catch((error: unknown) => {
-      if (session.processor.logFailure === undefined) throw error;
-    });
+    try {
+      // After a failed log write, closing the logs fails the same way: the first failure is the one to report.
+      await session.close().catch((error: unknown) => {
+        if (session.processor.logFailure === undefined) throw error;
+      });
+    } finally {
+      // Only now: a stop signal while the logs and outputs are flushed is one more request to stop, not a kill.
+      removeSignals();
+    }
   }
   process.stdout.write(`${summary.format()}\n${session.skippedApps}`);
   const logFailure = session.processor.logFailure;
