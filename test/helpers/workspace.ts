@@ -69,7 +69,10 @@ export function useWorkspace(): () => Workspace {
   beforeEach(async () => {
     current = await makeWorkspace();
   });
-  afterEach(() => current?.cleanup());
+  afterEach(async () => {
+    await killLeftCli();
+    await current?.cleanup();
+  });
   return () => {
     if (!current) throw new Error('useWorkspace() is only usable inside a test');
     return current;
@@ -83,6 +86,20 @@ export interface CliResult {
   stderr: string;
 }
 
+/** CLIs started and not ended yet: a test that failed first would leave them running (watch, watch-pcaps) for ever. */
+const liveCli = new Set<ChildProcess>();
+
+async function killLeftCli(): Promise<void> {
+  await Promise.all(
+    [...liveCli].map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const closed = new Promise((resolve) => child.once('close', resolve));
+      child.kill('SIGKILL');
+      await closed;
+    }),
+  );
+}
+
 /** Start the real CLI in a child process (the Node running the tests is the project's Node 24). */
 export function startCli(
   args: string[],
@@ -93,6 +110,8 @@ export function startCli(
 ): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string; stderr: () => string } {
   const [command, ...rest] = [...wrapper, process.execPath, BIN, ...args] as [string, ...string[]];
   const child = spawn(command, rest, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  liveCli.add(child);
+  child.once('close', () => liveCli.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
