@@ -13,7 +13,13 @@ cd "$(dirname "$0")/.."
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$PWD/docker/containers-local.conf}"
 FIXTURES="${BROAPT_FIXTURES:-../shared/fixtures}"
 NODE="$PWD/node_modules/.bin/node"
-[ -d "$FIXTURES/pcaps" ] || { echo "compose-smoke: no captures in $FIXTURES/pcaps; set BROAPT_FIXTURES or check out ../shared/fixtures." >&2; exit 2; }
+if [ ! -d "$FIXTURES/pcaps" ]; then
+  # As the vitest suites do: without the fixtures a developer's run goes on, CI's fails.
+  echo "compose-smoke: no captures in $FIXTURES/pcaps; set BROAPT_FIXTURES or check out ../shared/fixtures." >&2
+  [ "${CI:-}" = true ] && exit 2
+  echo "compose-smoke: not run (CI is not set)." >&2
+  exit 0
+fi
 command -v podman-compose >/dev/null || { echo "compose-smoke: podman-compose is missing; apt-get install -y podman-compose." >&2; exit 2; }
 
 say() { echo "compose-smoke: $*" >&2; }
