@@ -1,12 +1,15 @@
+import { toSeconds } from '../api/duration.ts';
 import { UsageError } from '../errors.ts';
 
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-const DURATION = /^(\d+(?:\.\d+)?)([smhdw])$/;
-
-/** `30d`, `2h`, `90m`: seconds, or undefined when `text` is no duration. */
+/**
+ * `30d`, `2h`, `90m`: seconds, or undefined when `text` is no duration. The
+ * unit is required here: a bare `30` kept for 30 seconds (retention) or read
+ * as a year (`--since`) would surprise.
+ */
 export function durationSeconds(text: string): number | undefined {
-  const match = DURATION.exec(text.trim());
-  return match ? Number(match[1]) * UNITS[match[2]!]! : undefined;
+  const trimmed = text.trim();
+  const seconds = /[a-z]$/i.test(trimmed) ? toSeconds(trimmed) : NaN;
+  return Number.isFinite(seconds) ? seconds : undefined;
 }
 
 /** `--since`: a duration back from `now` (`2h`, `1d`) or an ISO-8601 time; seconds since the epoch. */
