@@ -1,3 +1,4 @@
+import { lastSegment, unescapeExported } from './tshark-names.ts';
 import type { Sessions } from './tshark-sessions.ts';
 
 /** The export-object protocols whose transfers the sessions pass can see. */
@@ -13,24 +14,9 @@ export interface SeenTransfer {
 
 const NO_BODY_STATUS = new Set([204, 304]);
 
-function lastSegment(uriOrPath: string): string {
-  const plain = uriOrPath.replace(/[?#].*$/, '');
-  const segment = plain.slice(plain.lastIndexOf('/') + 1);
-  return segment === '' ? plain || '/' : segment;
-}
-
-function decodeSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-/** tshark escapes unsafe characters as %xx and tells duplicates apart with a `(n)` suffix. */
+/** An exported object's name as the traffic gave it: unescaped, without the `(n)` tshark adds to duplicates. */
 export function exportedName(protocol: ExportProtocol, name: string): string {
-  const decoded = name.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-  const plain = decoded.replace(/\(\d+\)(?=\.[^.]*$|$)/, '');
+  const plain = unescapeExported(name).replace(/\(\d+\)(?=\.[^.]*$|$)/, '');
   return protocol === 'imf' ? '' : plain;
 }
 
@@ -38,7 +24,7 @@ export function exportedName(protocol: ExportProtocol, name: string): string {
 export function seenTransfers(sessions: Sessions): SeenTransfer[] {
   const seen: SeenTransfer[] = [];
   for (const exchange of sessions.http) {
-    const name = decodeSafe(lastSegment(exchange.uri));
+    const name = lastSegment(exchange.uri);
     if ((exchange.requestBodyLength ?? 0) > 0) {
       seen.push({ protocol: 'http', name, about: `HTTP ${exchange.method} ${exchange.uri} from ${exchange.origHost} (${exchange.requestBodyLength} bytes declared)` });
     }

@@ -8,6 +8,7 @@ import { attachmentsOf } from './mail.ts';
 import { pcapStem } from './pcap.ts';
 import { fileDigests, placeFile, type PlacedFile } from './place.ts';
 import { httpLogOf } from './tshark-http-log.ts';
+import { lastSegment, unescapeExported } from './tshark-names.ts';
 import { missedTransfers, seenTransfers, type ExportProtocol } from './tshark-missed.ts';
 import { parseSessions, sessionsArgs } from './tshark-sessions.ts';
 import type { Logger } from '../log.ts';
@@ -152,8 +153,7 @@ function fileRecord(
  * stays unmatched: files.log then leaves ts and hosts unset.
  */
 function carrierOf(carriers: Carrier[], protocol: string, exportedName: string, size: number): Carrier | undefined {
-  // tshark escapes unsafe characters as %xx and tells duplicates apart with a `(n)` suffix.
-  let name = exportedName.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  let name = unescapeExported(exportedName);
   if (protocol === 'imf') name = name.replace(/\.eml$/, '');
   const candidates = carriers.filter((c) => c.protocol === protocol && c.name === name && (c.size === undefined || c.size === size));
   return candidates.length === 1 ? candidates[0] : undefined;
@@ -169,24 +169,15 @@ function parseCarriers(output: string): Carrier[] {
     .map((line) => {
       const [protocols = '', ts = '', ip4src = '', ip4dst = '', ip6src = '', ip6dst = '', length = '', requestUri = '', responseUri = '', ...subject] = line.split('\t');
       const isMail = protocols.split(':').includes('imf');
-      const uri = (responseUri || requestUri).replace(/[?#].*$/, '');
       return {
         protocol: isMail ? 'imf' : 'http',
         ts: Number(ts),
         src: ip4src || ip6src,
         dst: ip4dst || ip6dst,
         size: length === '' || isMail ? undefined : Number(length),
-        name: isMail ? subject.join('\t') : decodeURIComponentSafe(uri.slice(uri.lastIndexOf('/') + 1)),
+        name: isMail ? subject.join('\t') : lastSegment(responseUri || requestUri),
       } satisfies Carrier;
     });
-}
-
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 /** The protocols this tshark can export, from the list `--export-objects help` prints. */
