@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { Connection } from './connection.ts';
+import { settlesWithin } from './settles-within.ts';
 
 /** The long-running services of a deployment that report they are alive. */
 export const ROLES = ['core', 'worker'] as const;
@@ -27,10 +28,7 @@ export function startHeartbeat(connection: Connection, role: Role): () => Promis
   const timer = setInterval(beat, EVERY_MS);
   return async () => {
     clearInterval(timer);
-    let timeout: NodeJS.Timeout | undefined;
-    const given = new Promise<void>((resolve) => (timeout = setTimeout(resolve, STOP_MS)));
-    await Promise.race([connection.redis.del(key).catch(() => {}), given]);
-    clearTimeout(timeout);
+    await settlesWithin(connection.redis.del(key).catch(() => {}), STOP_MS);
   };
 }
 

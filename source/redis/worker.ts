@@ -12,6 +12,7 @@ import { IN_FLIGHT_PER_JOB } from '../pool/pool.ts';
 import { RedisResultCache } from './cache.ts';
 import { connect, redactUrl, type Connection } from './connection.ts';
 import { startHeartbeat } from './heartbeat.ts';
+import { settlesWithin } from './settles-within.ts';
 import { RedisHistory } from './history.ts';
 import { RedisInstallLock } from './install-lock.ts';
 import { sleep } from './lock.ts';
@@ -28,13 +29,6 @@ const READ_BLOCK_MS = 1000;
  * holds go to other workers after the reclaim time, as a killed worker's do.
  */
 const STOP_REDIS_MS = 5000;
-
-/** Whether `promise` settles within `ms`. */
-function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  return Promise.race([promise.then(() => true), late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * An app worker of a cluster deployment (`broapt watch --redis`): it takes files
