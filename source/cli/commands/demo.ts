@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { SEVERITIES } from '../../../apps/lib/report.ts';
 import { demoSamples, sampleName } from '../../demo/samples.ts';
 import { scanPaths } from '../../pipeline/scan.ts';
 import type { FileRecord } from '../../pipeline/record.ts';
@@ -87,15 +88,16 @@ export async function run(args: string[]): Promise<number> {
   return code;
 }
 
-/** The findings worth a line: the strongest first, info-level ones never. */
-const SEVERITY_RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1 };
+/** A finding's rank in the shipped apps' severity order: info (0) to critical; -1 for a name they do not use. */
+const rank = (severity: string) => (SEVERITIES as readonly string[]).indexOf(severity);
 
 /** One line per file: what it is, its MIME, its verdict, and the strongest findings behind it. */
 function describe(record: FileRecord, about: string): string {
   if (record.status !== 'done') return `  ${about.padEnd(38)} ${record.mime.padEnd(25)} FAILED: ${record.reason}`;
   const findings = (record.findings ?? [])
-    .filter((finding) => (SEVERITY_RANK[finding.severity] ?? 0) > 0)
-    .sort((a, b) => (SEVERITY_RANK[b.severity] ?? 0) - (SEVERITY_RANK[a.severity] ?? 0));
+    // The strongest first; info-level findings never make the line.
+    .filter((finding) => rank(finding.severity) > 0)
+    .sort((a, b) => rank(b.severity) - rank(a.severity));
   const rules = findings.slice(0, 3).map((finding) => finding.rule).join(', ');
   return `  ${about.padEnd(38)} ${record.mime.padEnd(25)} ${(record.verdict ?? 'clean').toUpperCase().padEnd(10)} ${rules}`.trimEnd();
 }
