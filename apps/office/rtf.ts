@@ -56,6 +56,21 @@ function ole1(data: Buffer): { className: string; body: Buffer } | undefined {
   return { className, body: data.subarray(at + 4, at + 4 + data.readUInt32LE(at)) };
 }
 
+const HEX_BLOB = 500_000;
+
+/** Hex digits and white space as RTF writers wrap them (latin1: \xa0 is white space to a regex too). */
+const isHexOrSpace = (c: number) => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) || c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+
+/** A run of at least `min` hex digits and spaces in the first `limit` characters, in one pass: a regex with a count that large retries every start. */
+function hasHexRun(text: string, min: number, limit: number): boolean {
+  let run = 0;
+  for (let i = 0, end = Math.min(text.length, limit); i < end; i++) {
+    if (!isHexOrSpace(text.charCodeAt(i))) run = 0;
+    else if (++run >= min) return true;
+  }
+  return false;
+}
+
 export function rtfSignals(bytes: Buffer): Signal[] {
   const text = bytes.toString('latin1');
   const signals: Signal[] = [];
@@ -81,7 +96,6 @@ export function rtfSignals(bytes: Buffer): Signal[] {
   }
   // Exploit kits hide the class in the hex or as a CLSID; benign RTF names these nowhere.
   if (/0002ce02-0000-0000-c000-000000000046|02ce020000000000c000000000000046|4571756174696f6e2e33/i.test(text)) signals.push({ rule: 'office.rtf.exploit-class', weight: 10, description: 'names the Equation Editor (CLSID or Equation.3 in hex)' });
-  const hexRun = /[0-9a-fA-F\s]{500000,}/.exec(text.slice(0, 32 << 20));
-  if (hexRun && objects === 0) signals.push({ rule: 'office.rtf.hex-blob', weight: 3, description: 'a large hex run outside any object' });
+  if (objects === 0 && hasHexRun(text, HEX_BLOB, 32 << 20)) signals.push({ rule: 'office.rtf.hex-blob', weight: 3, description: 'a large hex run outside any object' });
   return signals;
 }

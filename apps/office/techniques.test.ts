@@ -74,6 +74,13 @@ describe('Office techniques', () => {
     expect(rules(Buffer.from('{\\rtf1\\ansi Hello \\par}', 'latin1'))).toEqual([]);
   });
 
+  it('finds a hex blob outside objects in one pass: short hex runs in a large RTF do not cost a scan per start', () => {
+    const blob = (run: number, gap: string) => Buffer.from(`{\\rtf1 ${`${'0a1b 2c3d\n'.repeat(run / 10)}${gap}`.repeat(4)}}`, 'latin1');
+    expect(rtfSignals(blob(500_000, '')).map((s) => s.rule)).toContain('office.rtf.hex-blob');
+    // Four runs of 400,000 just short of the threshold: the old pattern backtracked over each start, minutes per file.
+    expect(rtfSignals(blob(400_000, '\\par ')).map((s) => s.rule)).not.toContain('office.rtf.hex-blob');
+  });
+
   it('flags a remote oleObject relationship and an encrypted compound file signal stays low alone', () => {
     const docx = zipOf([
       ['word/document.xml', '<w:document/>'],
