@@ -194,8 +194,9 @@ export class ResultsIndex {
       if (stat.ino !== inode) return { added: 0, offset, next: offset };
       // A cursor past the end: the inode was freed and reused by a new file, which is read from its start.
       if (offset > stat.size) offset = 0;
-      buffer = Buffer.alloc(CHUNK_BYTES);
-      buffer = buffer.subarray(0, fs.readSync(fd, buffer, 0, CHUNK_BYTES, offset));
+      // Only what is there to read: a run catches up after every burst of records, a few KiB each time.
+      buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, stat.size - offset));
+      buffer = buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, offset));
     } finally {
       fs.closeSync(fd);
     }
