@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { realMimeOf } from '../apps/lib/sample.ts';
+import { realMimeOf } from '../apps/lib/libmagic.ts';
 import { tool } from '../apps/lib/tools.ts';
 import { corpusRoot, makeTempDir, mimeOf, unpackCorpus } from './corpus.ts';
 

@@ -195,15 +195,15 @@ describe('sniffMime', () => {
     expect(await sniffMime(path.join(fixtures, sample))).toBe(mime);
   });
 
-  it('falls back to octet-stream when libmagic is unavailable', async (context) => {
+  it('falls back to octet-stream when neither libmagic nor file(1) can be had', async (context) => {
     const fixtures = requireFixtures(context);
-    const savedPath = process.env.PATH;
-    process.env.PATH = scratch;
-    try {
-      expect(await sniffMime(path.join(fixtures, 'samples/eicar/eicar.txt'))).toBe('application/octet-stream');
-    } finally {
-      process.env.PATH = savedPath;
-    }
+    // libmagic is loaded once per process: a fresh one whose database ($MAGIC) and `file` are both missing.
+    const sniff = new URL('../source/entry/sniff.ts', import.meta.url).href;
+    const { stdout } = await execa(process.execPath, ['--input-type=module', '-e', `const { sniffMime } = await import(${JSON.stringify(sniff)}); console.log(await sniffMime(process.argv[1]));`, path.join(fixtures, 'samples/eicar/eicar.txt')], {
+      env: { PATH: scratch, MAGIC: path.join(scratch, 'no-such-magic.mgc') },
+      extendEnv: false,
+    });
+    expect(stdout.trim()).toBe('application/octet-stream');
   });
 
   it('reports an empty file as libmagic does', async () => {

@@ -7,6 +7,7 @@
  * threads); the database is mapped once per handle, ~10 ms the first time.
  */
 import koffi from 'koffi';
+import { tool } from './tools.ts';
 
 /** libmagic's MAGIC_MIME_TYPE: what `file --mime-type` sets, and nothing else. */
 const MAGIC_MIME_TYPE = 0x10;
@@ -39,4 +40,24 @@ function open(): { cookie: unknown; magicBuffer: MagicBuffer } | null {
 export function magicMimeOf(head: Buffer): string | undefined {
   if (handle === undefined) handle = open();
   return handle?.magicBuffer(handle.cookie, head, head.length) ?? undefined;
+}
+
+const MIME = /^[a-z0-9][\w.+-]*\/[\w.+-]+$/;
+
+/**
+ * The real MIME type by libmagic, as Zeek's own signatures name types, from
+ * the head alone: the path is never opened. libmagic runs in this thread, on
+ * the whole head (`file` reading Node's stdin, a socket, judged only what one
+ * read returned: an OLE2 file past it was x-ole-storage, not msword). `file` is
+ * still asked (head on stdin, 10 s at most) where libmagic cannot be loaded and
+ * for ELF shared objects: on a buffer libmagic skips its ELF parse, which alone
+ * tells a PIE executable from a shared library.
+ */
+export async function realMimeOf(head: Buffer): Promise<string> {
+  const input = head.subarray(0, 1 << 20);
+  const inProcess = magicMimeOf(input)?.toLowerCase();
+  if (inProcess !== undefined && inProcess !== 'application/x-sharedlib') return MIME.test(inProcess) ? inProcess : 'application/octet-stream';
+  const result = await tool('file', ['--brief', '--mime-type', '-'], { input, timeoutMs: 10_000 });
+  const mime = result.stdout.trim().toLowerCase();
+  return result.code === 0 && MIME.test(mime) ? mime : 'application/octet-stream';
 }

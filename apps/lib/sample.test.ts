@@ -6,8 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { zipOf } from '../../source/demo/samples.ts';
 import { buildPe } from '../pe/fixture.ts';
-import { magicMimeOf } from './libmagic.ts';
-import { realMimeOf } from './sample.ts';
+import { magicMimeOf, realMimeOf } from './libmagic.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broapt-realmime-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

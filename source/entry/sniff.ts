@@ -1,18 +1,13 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { realMimeOf } from '../../apps/lib/libmagic.ts';
 import { BroaptError } from '../errors.ts';
-
-const UNKNOWN_MIME = 'application/octet-stream';
-
-/** libmagic reads a bounded prefix, so anything slower than this is stuck, not busy. */
-const LIBMAGIC_TIMEOUT_MS = 10_000;
-
-/** `file` prints diagnostics on stdout with exit code 0; only a real `type/subtype` counts. */
-const MIME_SHAPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 
 /**
  * MIME type of a regular file from its content, lower-case: file-type's signatures
- * first, then libmagic (`file`), which also knows text formats, else octet-stream.
+ * first, then libmagic, which also knows text formats, else octet-stream. libmagic
+ * runs in this process as in the shipped apps: a `file` per archive member cost
+ * more than the member's analysis.
  */
 export async function sniffMime(filePath: string): Promise<string> {
   const head = await readHead(filePath);
@@ -20,7 +15,7 @@ export async function sniffMime(filePath: string): Promise<string> {
   const { fileTypeFromBuffer } = await import('file-type');
   const signature = await fileTypeFromBuffer(head);
   if (signature) return signature.mime.toLowerCase();
-  return (await libmagicMime(head)) ?? UNKNOWN_MIME;
+  return realMimeOf(head);
 }
 
 /** Enough of a file for both signature databases: containers (ZIP, OLE) name their parts early. */
@@ -51,16 +46,4 @@ async function readHead(filePath: string): Promise<Buffer> {
   } finally {
     await handle.close();
   }
-}
-
-/** libmagic on the bytes already read, fed on stdin: `file` never opens the path itself. */
-async function libmagicMime(head: Buffer): Promise<string | undefined> {
-  const { execa } = await import('execa');
-  const result = await execa('file', ['--brief', '--mime-type', '-'], {
-    timeout: LIBMAGIC_TIMEOUT_MS,
-    input: head,
-    reject: false,
-  });
-  const mime = result.stdout.trim().toLowerCase();
-  return result.exitCode === 0 && MIME_SHAPE.test(mime) ? mime : undefined;
 }
