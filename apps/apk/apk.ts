@@ -8,7 +8,7 @@ import type { Analyzer } from '../lib/analyzer.ts';
 import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp } from '../lib/run-app.ts';
 import { scoreFinding } from '../lib/score.ts';
-import { zipMembers, zipRead } from '../office/zip.ts';
+import { zipMembers, zipRead } from '../lib/zip.ts';
 import { APK_INDICATORS, type ApkEvidence } from './indicators.ts';
 import { axmlStrings, dexStrings } from './strings.ts';
 

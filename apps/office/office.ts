@@ -19,7 +19,7 @@ import { type Signal, signalFindings } from './signals.ts';
 import { vbaSignals } from './vba.ts';
 import { hasVba, vbaSourcesOf } from './vba-project.ts';
 import { biffXlm, xlmSignals } from './xlm.ts';
-import { zipMembers } from './zip.ts';
+import { zipMembers } from '../lib/zip.ts';
 
 export interface OfficeFacts {
   container: 'ole' | 'ooxml' | 'rtf' | 'onenote' | 'unknown';

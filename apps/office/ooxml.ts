@@ -9,7 +9,7 @@ import type { Signal } from './signals.ts';
 import { vbaSignals } from './vba.ts';
 import { vbaSourcesOf } from './vba-project.ts';
 import { ooxmlXlm, xlmSignals } from './xlm.ts';
-import { type ZipMember, zipMembers, zipRead } from './zip.ts';
+import { type ZipMember, zipMembers, zipRead } from '../lib/zip.ts';
 
 const MAX_XML = 16 << 20;
 const MAX_MEMBERS = 4096;
