@@ -5,7 +5,7 @@
  * program), checks hard limits before unpacking (member count, sizes,
  * compression ratio: a zip bomb ends as a finding, never as a full disk; a
  * zip's declared member count first, before 7z lists it),
- * then unpacks into `$BROAPT_CHILDREN`, where broapt takes every member as a
+ * then unpacks into `$BROAPT_CHILDREN` (plain zips in process: plain-zip.ts), where broapt takes every member as a
  * child entry of the archive, and reads jars' classes.
  *   ARCHIVE_MAX_MEMBERS [1000]  ARCHIVE_MAX_MEMBER_MB [100]
  *   ARCHIVE_MAX_TOTAL_MB [500]  ARCHIVE_MAX_RATIO [200]   SEVEN_ZIP [7z]
@@ -20,6 +20,7 @@ import { embeddedParts, isDocument } from './documents.ts';
 import { jarFindings } from './jar.ts';
 import { limitFindings, limitsFrom, parseListing, type Member } from './listing.ts';
 import { nameFindings } from './names.ts';
+import { plainZip, unpackPlainZip } from './plain-zip.ts';
 import { rar4Members } from './rar.ts';
 import { unpackInto } from './unpack.ts';
 
@@ -67,21 +68,28 @@ export function createArchiveAnalyzer(env: NodeJS.ProcessEnv = process.env): Ana
       // Listing 100,000 members costs more than their count says: the zip's own word is enough.
       const crowded = crowdedZip(sample.bytes, limits);
       if (crowded !== undefined) return { findings: [{ rule: 'archive.bomb.members', description: `${crowded.why}: not listed, nothing unpacked`, severity: 'medium' }], details: { members: crowded.members, listed: false } };
-      const listing = await tool(sevenZip, ['l', '-slt', '-ba', '-p', '--', file]);
-      let members = parseListing(listing.stdout);
+      const plain = sample.truncated ? undefined : plainZip(sample.bytes);
       const findings: Finding[] = [];
-      if (listing.code !== 0) {
-        if (members.length === 0) members = rar4Members(sample.bytes);
-        findings.push(...listingFindings(sample, members, `${listing.stderr}\n${listing.stdout}`));
+      let members: Member[] | undefined = plain;
+      if (members === undefined) {
+        const listing = await tool(sevenZip, ['l', '-slt', '-ba', '-p', '--', file]);
+        members = parseListing(listing.stdout);
+        if (listing.code !== 0) {
+          if (members.length === 0) members = rar4Members(sample.bytes);
+          findings.push(...listingFindings(sample, members, `${listing.stderr}\n${listing.stdout}`));
+        }
       }
       const blocking = limitFindings(members, sample.size, limits);
       findings.push(...blocking, ...nameFindings(members));
       const details: Record<string, unknown> = { members: members.filter((m) => !m.folder).length, unpackedBytes: members.reduce((n, m) => n + (m.folder ? 0 : m.size), 0) };
       const folder = sample.childrenDir;
       if (blocking.length > 0 || members.length === 0 || folder === undefined || folder === '') return { findings, details };
-      const unpacked = await unpackInto(sevenZip, file, folder, members, limits, STREAM.test(sample.bytes.toString('latin1', 0, 6)));
+      const document = isDocument(members);
+      // A document's own parts are read in place by the Office analyzer: only its embedded ones are worth writing out.
+      const inProcess = plain && unpackPlainZip(sample.bytes, plain, folder, (name) => !document || embeddedParts([name]).length > 0);
+      const unpacked = inProcess ? { names: inProcess, findings: [] } : await unpackInto(sevenZip, file, folder, members, limits, STREAM.test(sample.bytes.toString('latin1', 0, 6)));
       findings.push(...unpacked.findings, ...jarFindings(folder, unpacked.names));
-      const children = isDocument(members) ? embeddedParts(unpacked.names) : unpacked.names;
+      const children = document ? embeddedParts(unpacked.names) : unpacked.names;
       return { findings, details, children: children.map((name) => ({ path: name, member: name })) };
     },
   };
