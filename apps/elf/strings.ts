@@ -64,23 +64,28 @@ export function xorDecodedStrings(bytes: Buffer, keys: number[]): string {
     .join('\n');
 }
 
+/** Each byte XOR the next: a one-byte XOR key cancels out, so a hidden word keeps its plain text's differences. */
+function neighbourXor(bytes: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(Math.max(0, bytes.length - 1));
+  for (let i = 0; i < out.length; i++) out[i] = bytes[i]! ^ bytes[i + 1]!;
+  return out;
+}
+
 /** The technique words found XOR-encoded with a non-zero one-byte key, and the keys. */
 export function xorHiddenWords(bytes: Buffer): Array<{ word: string; key: number }> {
   const hay = bytes.subarray(0, XOR_SCAN_BYTES);
+  // One pass to difference the file, then a native search per word, instead of a JavaScript loop per word and byte.
+  const differences = neighbourXor(hay);
   const found: Array<{ word: string; key: number }> = [];
   for (const word of HIDDEN_WORDS) {
     const plain = Buffer.from(word, 'latin1');
-    // One pass per word: the first byte names the key a match would need, the rest confirm it.
-    for (let at = 0; at + plain.length <= hay.length; at++) {
+    const pattern = neighbourXor(plain);
+    for (let at = differences.indexOf(pattern); at >= 0; at = differences.indexOf(pattern, at + 1)) {
       const key = hay[at]! ^ plain[0]!;
       // Key 0 is plain text; key 0x20 only flips letter case ("WATCHDOG" is not hidden).
-      if (key === 0 || key === 0x20 || (hay[at + 1]! ^ key) !== plain[1]) continue;
-      let i = 2;
-      while (i < plain.length && (hay[at + i]! ^ key) === plain[i]) i++;
-      if (i === plain.length) {
-        found.push({ word, key });
-        break;
-      }
+      if (key === 0 || key === 0x20) continue;
+      found.push({ word, key });
+      break;
     }
   }
   return found;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireCorpus } from '../../test/helpers/fixtures.ts';
 import { analyseElf, parseElf } from './elf.ts';
+import { xorHiddenWords } from './strings.ts';
 
 const TRUE = fs.readFileSync('/usr/bin/true');
 const info = parseElf(TRUE)!;
@@ -30,6 +31,21 @@ describe('ELF techniques', () => {
 
   it('base64 piped into a shell is malicious', () => {
     expect(scoreOf(withStrings("echo aGVsbG8K|base64 -d|bash"))).toMatchObject({ severity: 'high' });
+  });
+
+  it('finds XOR-hidden words where a byte-by-byte search does, past matches under key 0 or 0x20', () => {
+    const bySearch = (bytes: Buffer, words: string[]) =>
+      words.flatMap((word) => {
+        for (let key = 1; key < 256; key++) if (key !== 0x20 && bytes.includes(Buffer.from(Array.from(Buffer.from(word, 'latin1'), (c) => c ^ key)))) return [word];
+        return [];
+      });
+    const xor = (s: string, k: number) => Buffer.from(Array.from(Buffer.from(s, 'latin1'), (c) => c ^ k));
+    let seed = 7;
+    const noise = Buffer.from(Array.from({ length: 200_000 }, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) & 0xff));
+    const planted = Buffer.concat([noise, Buffer.from('/bin/busybox'), xor('WATCHDOG', 0x20), noise.subarray(0, 5000), xor('watchdog', 0x17), xor('/proc/net/tcp', 0xff)]);
+    const words = ['/bin/busybox', 'watchdog', '/proc/', '/proc/net/tcp', 'Mozilla/', 'stratum+tcp'];
+    expect(xorHiddenWords(planted).map((h) => h.word).sort()).toEqual(bySearch(planted, words).sort());
+    expect(xorHiddenWords(planted)).toEqual(expect.arrayContaining([{ word: 'watchdog', key: 0x17 }, { word: '/proc/net/tcp', key: 0xff }]));
   });
 
   it('finds technique words hidden with a one-byte XOR key', () => {

@@ -23,7 +23,8 @@ export function entropyOf(counts: ArrayLike<number>, total: number): number {
 
 export function entropyOfBytes(bytes: Uint8Array): number {
   const counts = new Uint32Array(256);
-  for (const byte of bytes) counts[byte]!++;
+  // An indexed loop: the iterator protocol made this the generic scan's largest cost after YARA.
+  for (let i = 0; i < bytes.length; i++) counts[bytes[i]!]!++;
   return entropyOf(counts, bytes.length);
 }
 
