@@ -93,7 +93,7 @@ describe('plain zips in process', () => {
       const members = plainZip(bytes)!;
       // The last member's entry in the central directory, whose word the unpacking checks: one bit off.
       const central = bytes.lastIndexOf(Buffer.from('PK\x01\x02', 'latin1'));
-      bytes[central + offset] ^= 1;
+      bytes.writeUInt8(bytes.readUInt8(central + offset) ^ 1, central + offset);
       const lying = plainZip(bytes)!;
       expect(lying.map((m) => m.path)).toEqual(members.map((m) => m.path));
       const folder = path.join(scratch, `${what}.children`);
