@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { zipOf } from '../../source/demo/samples.ts';
 import { buildPe } from '../pe/fixture.ts';
 import { magicMimeOf, realMimeOf } from './libmagic.ts';
+import { loadSample } from './sample.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broapt-realmime-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -52,5 +54,24 @@ describe('realMimeOf', () => {
     const expected = fileCommandMime('env', head);
     expect(expected).toBe('application/x-pie-executable');
     expect(await realMimeOf(head)).toBe(expected);
+  });
+});
+
+describe('loadSample', () => {
+  const digests = (bytes: Buffer) => Object.fromEntries(['md5', 'sha1', 'sha256'].map((name) => [name, createHash(name).update(bytes).digest('hex')]));
+
+  it.each([
+    ['a file within the head', 5_000, 64 << 20],
+    ['a file past the head by more than one read', (3 << 20) + 17, 1 << 20],
+    ['an empty file', 0, 1 << 20],
+  ])('keeps the head and hashes the whole of %s', async (_, length, maxBytes) => {
+    const content = Buffer.from(Array.from({ length }, (_, i) => (i * 7919) & 0xff));
+    const file = path.join(dir, `sample-${length}`);
+    fs.writeFileSync(file, content);
+    const sample = await loadSample(file, { maxBytes });
+    expect(sample.size).toBe(length);
+    expect(sample.truncated).toBe(length > maxBytes);
+    expect(Buffer.from(sample.bytes).equals(content.subarray(0, maxBytes))).toBe(true);
+    expect(sample.hashes).toEqual(digests(content));
   });
 });

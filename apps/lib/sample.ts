@@ -22,6 +22,9 @@ export interface SampleOptions {
   maxBytes?: number;
 }
 
+/** Reused for the bytes past a sample's head: reads are synchronous, so no two samples share it at once. */
+const pastHead = Buffer.allocUnsafe(1 << 20);
+
 export async function loadSample(file: string, options: SampleOptions = {}): Promise<Sample> {
   const max = options.maxBytes ?? MAX_SAMPLE_BYTES;
   const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
@@ -33,17 +36,13 @@ export async function loadSample(file: string, options: SampleOptions = {}): Pro
     const sha256 = createHash('sha256');
     // Shared memory: the type analyzers' thread (apps/shipped/contained.ts) reads the same bytes instead of a copy of up to 64 MiB.
     const head = Buffer.from(new SharedArrayBuffer(Math.min(stats.size, max)));
+    // The head is read in place; only what lies past it (a file over the cap, or grown since the stat) goes through the chunk.
     let kept = 0;
-    let size = 0;
-    const chunk = Buffer.allocUnsafe(1 << 20);
-    for (let n; (n = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0; ) {
-      const part = chunk.subarray(0, n);
-      md5.update(part);
-      sha1.update(part);
-      sha256.update(part);
-      if (kept < head.length) kept += part.copy(head, kept, 0, Math.min(n, head.length - kept));
-      size += n;
-    }
+    for (let n; kept < head.length && (n = fs.readSync(fd, head, kept, head.length - kept, null)) > 0; ) kept += n;
+    const hashes = [md5, sha1, sha256];
+    for (const hash of hashes) hash.update(head.subarray(0, kept));
+    let size = kept;
+    for (let n; (n = fs.readSync(fd, pastHead, 0, pastHead.length, null)) > 0; size += n) for (const hash of hashes) hash.update(pastHead.subarray(0, n));
     const bytes = head.subarray(0, kept);
     return {
       bytes,
