@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { zipOf } from '../../source/demo/samples.ts';
 import { buildPe } from '../pe/fixture.ts';
-import { magicMimeOf, realMimeOf } from './libmagic.ts';
+import { elfDynamicKind, magicMimeOf, realMimeOf } from './libmagic.ts';
 import { loadSample } from './sample.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broapt-realmime-'));
@@ -48,12 +48,32 @@ describe('realMimeOf', () => {
     expect(await realMimeOf(bytes)).toBe(expected);
   });
 
-  it('asks the file command about an ELF shared object, which a buffer cannot tell from a PIE executable', async () => {
-    const head = fs.readFileSync('/usr/bin/env').subarray(0, 1 << 20);
-    expect(magicMimeOf(head)).toBe('application/x-sharedlib');
-    const expected = fileCommandMime('env', head);
-    expect(expected).toBe('application/x-pie-executable');
-    expect(await realMimeOf(head)).toBe(expected);
+  it('tells a PIE executable from a shared library as the file command does, which libmagic on a buffer cannot', async () => {
+    for (const program of ['/usr/bin/env', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libmagic.so.1']) {
+      const head = fs.readFileSync(program).subarray(0, 1 << 20);
+      expect(magicMimeOf(head), program).toBe('application/x-sharedlib');
+      expect(elfDynamicKind(head), program).toBe(fileCommandMime(path.basename(program), head));
+      expect(await realMimeOf(head), program).toBe(fileCommandMime(path.basename(program), head));
+    }
+    expect(fileCommandMime('env', fs.readFileSync('/usr/bin/env').subarray(0, 1 << 20))).toBe('application/x-pie-executable');
+  });
+
+  it('leaves an ELF shared object whose program headers do not read plainly to the file command', () => {
+    const head = Buffer.from(fs.readFileSync('/usr/bin/env').subarray(0, 4096));
+    head.writeUInt16LE(40, 54); // e_phentsize
+    expect(elfDynamicKind(head)).toBeUndefined();
+    // One dynamic segment over the whole head, named by every program header: the entry budget ends the walk.
+    const hostile = Buffer.alloc(1 << 20);
+    fs.readFileSync('/usr/bin/env').copy(hostile, 0, 0, 64);
+    hostile.writeBigUInt64LE(64n, 32);
+    hostile.writeUInt16LE(4096, 56);
+    for (let i = 0; i < 4096; i++) {
+      const at = 64 + i * 56;
+      hostile.writeUInt32LE(2, at);
+      hostile.writeBigUInt64LE(0n, at + 8);
+      hostile.writeBigUInt64LE(BigInt(1 << 20), at + 32);
+    }
+    expect(elfDynamicKind(hostile)).toBeUndefined();
   });
 });
 
