@@ -69,6 +69,7 @@ describe('plain zips in process', () => {
     ['a name that is not ASCII', zipOf([['r\u00e9sum\u00e9.exe', 'x']])],
     ['two members of one name', zipOf([['a.txt', 'x'], ['a.txt', 'y']])],
     ['a member under a file', zipOf([['a', 'x'], ['a/b', 'y']])],
+    ['a path deeper than any real one', zipOf([[`${'a/'.repeat(30_000)}x`, 'x']])],
     ['bytes before the archive', Buffer.concat([Buffer.from('MZ padding'), zipOf([['a.txt', 'x']])])],
     ['bytes after the directory', Buffer.concat([zipOf([['a.txt', 'x']]), Buffer.from('trailer')])],
   ])('leaves %s to 7z', (_, bytes) => {

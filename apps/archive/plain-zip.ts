@@ -32,9 +32,15 @@ const DOS_DIRECTORY = 0x10;
 /** Printable ASCII without the backslash, which 7z reads as a separator in some zips and not in others. */
 const PLAIN_NAME = /^[\x20-\x5b\x5d-\x7e]+$/;
 
+/** Longer names and deeper paths are no plain zip's: checking their prefixes would cost the square of their length. */
+const MAX_NAME = 1024;
+const MAX_DEPTH = 64;
+
 /** A name 7z would unpack to the same relative path: no empty, `.` or `..` segment, not absolute. */
 function plainName(name: string): boolean {
-  return PLAIN_NAME.test(name) && !name.startsWith('/') && name.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+  if (name.length > MAX_NAME || !PLAIN_NAME.test(name) || name.startsWith('/')) return false;
+  const parts = name.split('/');
+  return parts.length <= MAX_DEPTH && parts.every((part) => part !== '' && part !== '.' && part !== '..');
 }
 
 /** The members of a plain zip from its central directory, in its order; undefined when it is not plain. */
