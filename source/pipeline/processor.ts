@@ -4,7 +4,6 @@ import type { ApiConfig, App } from '../api/app.ts';
 import { matchApp } from '../api/match.ts';
 import type { Entry } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
-import type { AppendLog } from '../history/append-log.ts';
 import { GivenPaths } from '../history/given-paths.ts';
 import type { FileHistory } from '../history/history.ts';
 import { LogWriteError } from '../history/log-write-error.ts';
@@ -40,7 +39,7 @@ export interface ProcessorOptions {
   /** Each app's runner (host, sandbox, container), made ready before its files go to the pool. */
   runners?: Runners;
   /** processed.jsonl */
-  records: Pick<AppendLog, 'append'>;
+  records: { append(line: string): void };
   /** reports.jsonl and broapt.log. */
   reportLogs?: ReportLogs;
   /** Alerts, SIEM feeds and reactions (docs/alerts.md): takes each record once written, never waits on a receiver. */
