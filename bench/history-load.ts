@@ -1,7 +1,8 @@
 /**
  * How fast and how big a 1,000,000-line dump.log is once loaded: file size,
- * History.open time, has() cost, and the memory the loaded set keeps. The load
- * runs in a fresh child process so its RSS is not blurred by the generator.
+ * History.open time, has() cost, and the memory the loaded history keeps (JS
+ * heap and the typed arrays outside it). The load runs in a fresh child process
+ * so its RSS is not blurred by the generator.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -66,6 +67,7 @@ interface Measurement {
   lookupNs: number;
   rssGrowth: number;
   heapGrowth: number;
+  arrayGrowth: number;
 }
 
 /** Source of the child: load, measure retained memory after a full GC, then time has() over queries it reads after the memory is measured. */
@@ -88,6 +90,7 @@ function childScript(logsPath: string, queriesFile: string): string {
     process.stdout.write(JSON.stringify({
       loadMs: history.stats.loadMs, size: history.size, hitRate: hits / queries.length, lookupNs,
       rssGrowth: after.rss - before.rss, heapGrowth: after.heapUsed - before.heapUsed,
+      arrayGrowth: after.arrayBuffers - before.arrayBuffers,
     }));
   `;
 }
@@ -118,6 +121,8 @@ export async function main(): Promise<void> {
       ['History.open', `${result.loadMs.toFixed(0)} ms (${result.size.toLocaleString('en')} paths)`],
       ['has()', `${result.lookupNs.toFixed(0)} ns/lookup over ${LOOKUPS.toLocaleString('en')} (${(result.hitRate * 100).toFixed(0)}% hits)`],
       ['heap growth', `${mib(result.heapGrowth)} (${(result.heapGrowth / result.size).toFixed(0)} B/path)`],
+      // Typed arrays live outside the JS heap.
+      ['array buffers', `${mib(result.arrayGrowth)} (${(result.arrayGrowth / result.size).toFixed(0)} B/path)`],
       ['RSS growth', mib(result.rssGrowth)],
     ];
     const width = Math.max(...rows.map(([name]) => name.length));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { lineAt, readLines } from './lines.ts';
 import { LogWriteError } from './log-write-error.ts';
 
 /** Unsynced appends reach the disk within about this long even if nobody calls flush(). */
@@ -15,7 +16,7 @@ const TAIL_CHUNK = 1 << 16;
  * of the real one (`/dump/file1` of `/dump/file10`) that would hide a file of
  * that name forever; its file is simply not recorded, so the next run takes it.
  */
-async function dropTornTail(handle: FileHandle): Promise<number> {
+async function dropTornTail(handle: FileHandle): Promise<{ end: number; cut: boolean }> {
   const { size } = await handle.stat();
   const buffer = Buffer.alloc(TAIL_CHUNK);
   let end = size;
@@ -30,7 +31,7 @@ async function dropTornTail(handle: FileHandle): Promise<number> {
     end = start;
   }
   if (end < size) await handle.truncate(end);
-  return end;
+  return { end, cut: end < size };
 }
 
 /**
@@ -38,13 +39,19 @@ async function dropTornTail(handle: FileHandle): Promise<number> {
  *
  * append() hands each line to the kernel with one synchronous write, so once it
  * returns the line survives a crash of this process, and O_APPEND keeps two
- * lines from interleaving. flush() adds durability against power loss.
+ * lines from interleaving. flush() adds durability against power loss. The
+ * descriptor also reads, so a history can keep offsets of lines instead of
+ * their text.
  */
 export class AppendLog {
   readonly #file: string;
   readonly #handle: FileHandle;
   /** Bytes of whole lines in the file: a failed write is cut back to it, so the log never holds half a line. */
   #size: number;
+  /** Bytes of whole lines when opened: what readLines() reads. */
+  readonly #openedSize: number;
+  /** open() cut a torn last line off. */
+  readonly #cutTornTail: boolean;
   /** The first failed write: later lines would follow a gap, so none is written after it. */
   #broken: LogWriteError | undefined;
   #dirty = false;
@@ -54,26 +61,46 @@ export class AppendLog {
   #syncFailure: unknown;
   #closing: Promise<void> | undefined;
 
-  private constructor(file: string, handle: FileHandle, size: number) {
+  private constructor(file: string, handle: FileHandle, size: number, cutTornTail: boolean) {
     this.#file = file;
     this.#handle = handle;
     this.#size = size;
+    this.#openedSize = size;
+    this.#cutTornTail = cutTornTail;
   }
 
   static async open(file: string): Promise<AppendLog> {
     await mkdir(path.dirname(file), { recursive: true });
     const handle = await open(file, 'a+');
     try {
-      return new AppendLog(file, handle, await dropTornTail(handle));
+      const { end, cut } = await dropTornTail(handle);
+      return new AppendLog(file, handle, end, cut);
     } catch (error) {
       await handle.close();
       throw error;
     }
   }
 
-  append(line: string): void {
+  /** Writes `line` and returns the offset where it starts. */
+  append(line: string): number {
     if (line.includes('\n')) throw new Error(`AppendLog.append: a line must not contain "\\n": ${JSON.stringify(line)}`);
-    this.#write(`${line}\n`);
+    return this.#write(`${line}\n`);
+  }
+
+  /**
+   * Every whole line the file held when opened, with its offset; resolves to
+   * whether it held a torn line too (which open() cut off).
+   */
+  async readLines(onLine: (line: string, offset: number) => void): Promise<boolean> {
+    const torn = await readLines(this.#handle, this.#openedSize, onLine);
+    return torn || this.#cutTornTail;
+  }
+
+  /** The line starting at `offset` (one appended since open included), undefined when no whole line does. */
+  lineAt(offset: number): string | undefined {
+    // After close the descriptor number may already belong to another file.
+    if (this.#closing) throw new Error('AppendLog: read after close()');
+    return lineAt(this.#handle.fd, offset);
   }
 
   async flush(): Promise<void> {
@@ -95,11 +122,13 @@ export class AppendLog {
     return this.#closing;
   }
 
-  #write(text: string): void {
+  #write(text: string): number {
     // After close the descriptor number may already belong to another file.
     if (this.#closing) throw new Error('AppendLog: written after close()');
     if (this.#broken) throw this.#broken;
     const bytes = Buffer.from(text);
+    // One writer per logs folder (below): the file ends at #size, where O_APPEND puts the line.
+    const offset = this.#size;
     try {
       // One write in practice; the loop only resumes a short write (disk nearly full).
       for (let done = 0; done < bytes.length; ) done += fs.writeSync(this.#handle.fd, bytes, done);
@@ -117,5 +146,6 @@ export class AppendLog {
     this.#dirty = true;
     // A failed background sync sticks in #syncFailure and is thrown by the next flush() or close().
     this.#timer ??= setTimeout(() => void this.flush().catch(() => {}), AUTO_FLUSH_MS).unref();
+    return offset;
   }
 }

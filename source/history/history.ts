@@ -1,10 +1,11 @@
-import { isAscii } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BroaptError } from '../errors.ts';
 import { AppendLog } from './append-log.ts';
+import { readLines } from './lines.ts';
 import { decodePathLine, encodePathLine } from './path-line.ts';
+import { PathSet } from './path-set.ts';
 import { referenceFailedPath } from './reference-fail-line.ts';
 
 export interface HistoryStats {
@@ -17,49 +18,6 @@ export interface HistoryStats {
   loadMs: number;
 }
 
-/** Big reads keep a million-line load to a few dozen system calls; a longer line grows the buffer. */
-const READ_CHUNK = 4 << 20;
-const NEWLINE = 0x0a;
-
-/**
- * Calls `onLine` for every non-empty line that ends in "\n". Each line is decoded
- * straight from the read buffer, so the only strings made are the ones handed out.
- * Resolves to whether the file ends in a torn line, or undefined if there is no file.
- */
-async function readLines(file: string, onLine: (line: string) => void): Promise<boolean | undefined> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    let buffer = Buffer.allocUnsafe(READ_CHUNK);
-    let kept = 0;
-    for (;;) {
-      if (kept === buffer.length) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(bigger, 0, 0, kept);
-        buffer = bigger;
-      }
-      const { bytesRead } = await handle.read(buffer, kept, buffer.length - kept, null);
-      if (bytesRead === 0) return kept > 0;
-      const filled = buffer.subarray(0, kept + bytesRead);
-      // Paths are nearly always ASCII, which latin1 decodes faster to the same one-byte strings.
-      const encoding = isAscii(filled) ? 'latin1' : 'utf8';
-      let start = 0;
-      for (let end = filled.indexOf(NEWLINE); end !== -1; end = filled.indexOf(NEWLINE, start)) {
-        if (end > start) onLine(filled.toString(encoding, start, end));
-        start = end + 1;
-      }
-      kept = filled.copy(buffer, 0, start);
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
  * fail.log is JSON Lines: one object per failure,
  * `{"time":"<ISO-8601>","path":"<file>","reason":"<why>", ...details}`.
@@ -67,7 +25,8 @@ async function readLines(file: string, onLine: (line: string) => void): Promise<
  * later succeeds it goes to dump.log like any other. Old reference lines, Python
  * tuples, are read too.
  */
-function failedPath(line: string): string | undefined {
+function failedPath(line: string | undefined): string | undefined {
+  if (line === undefined) return undefined;
   if (line.startsWith('(')) return referenceFailedPath(line);
   try {
     const record: unknown = JSON.parse(line);
@@ -76,6 +35,22 @@ function failedPath(line: string): string | undefined {
   } catch {
     // A line that is not JSON (damaged by hand, say) carries no usable record.
     return undefined;
+  }
+}
+
+/** Every non-empty whole line of `file` as it is now; resolves to whether it ends in a torn line, or undefined if there is no file. */
+async function readFileLines(file: string, onLine: (line: string) => void): Promise<boolean | undefined> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return await readLines(handle, (await handle.stat()).size, onLine);
+  } finally {
+    await handle.close();
   }
 }
 
@@ -88,11 +63,11 @@ export async function readHistory(logsPath: string) {
   const failLog = join(logsPath, 'fail.log');
   const done = new Set<string>();
   const failed = new Set<string>();
-  const dumpTorn = await readLines(dumpLog, (line) => {
+  const dumpTorn = await readFileLines(dumpLog, (line) => {
     const file = decodePathLine(line);
     if (file !== undefined) done.add(file);
   });
-  const failTorn = await readLines(failLog, (line) => {
+  const failTorn = await readFileLines(failLog, (line) => {
     const file = failedPath(line);
     if (file !== undefined && !done.has(file)) failed.add(file);
   });
@@ -116,47 +91,48 @@ export interface FileHistory {
   close(): Promise<void>;
 }
 
+export interface HistoryOptions {
+  retryFailed: boolean;
+  /** The paths' hash; tests force collisions with it. */
+  hash?: (path: string) => number;
+}
+
 /**
  * Which extracted files are finished, loaded once from `<logsPath>/dump.log`
  * (reference-compatible, one path per line) and `<logsPath>/fail.log`, then
- * answered from memory.
+ * answered from memory that holds no path: a hash and the offset of the line
+ * that records it (PathSet), about 20 bytes a path where the paths themselves
+ * took over 150. A hash match is confirmed by reading that line back.
  */
 export class History implements FileHistory {
   readonly dumpLog: string;
   readonly failLog: string;
-  readonly #done: Set<string>;
-  readonly #failed: Set<string>;
+  /** Offsets into dump.log. */
+  readonly #done: PathSet;
+  /** Offsets into fail.log. */
+  readonly #failed: PathSet;
   /** Failures of this run: --retry-failed retries earlier runs' failures, never these (a watch rescan would loop on them). */
-  readonly #failedNow = new Set<string>();
+  readonly #failedNow: PathSet;
   readonly #retryFailed: boolean;
   readonly #dump: AppendLog;
   readonly #fail: AppendLog;
-  readonly #tornLines: number;
-  readonly #loadMs: number;
+  #tornLines = 0;
+  #loadMs = 0;
 
-  private constructor(init: {
-    dumpLog: string;
-    failLog: string;
-    done: Set<string>;
-    failed: Set<string>;
-    retryFailed: boolean;
-    dump: AppendLog;
-    fail: AppendLog;
-    tornLines: number;
-    loadMs: number;
-  }) {
-    this.dumpLog = init.dumpLog;
-    this.failLog = init.failLog;
-    this.#done = init.done;
-    this.#failed = init.failed;
-    this.#retryFailed = init.retryFailed;
-    this.#dump = init.dump;
-    this.#fail = init.fail;
-    this.#tornLines = init.tornLines;
-    this.#loadMs = init.loadMs;
+  private constructor(logsPath: string, options: HistoryOptions, dump: AppendLog, fail: AppendLog) {
+    this.dumpLog = join(logsPath, 'dump.log');
+    this.failLog = join(logsPath, 'fail.log');
+    this.#retryFailed = options.retryFailed;
+    this.#dump = dump;
+    this.#fail = fail;
+    const doneAt = (offset: number) => decodePathLine(dump.lineAt(offset) ?? '');
+    const failedAt = (offset: number) => failedPath(fail.lineAt(offset));
+    this.#done = new PathSet(doneAt, options.hash);
+    this.#failed = new PathSet(failedAt, options.hash);
+    this.#failedNow = new PathSet(failedAt, options.hash);
   }
 
-  static async open(logsPath: string, options: { retryFailed: boolean }): Promise<History> {
+  static async open(logsPath: string, options: HistoryOptions): Promise<History> {
     try {
       return await History.#load(logsPath, options);
     } catch (error) {
@@ -170,18 +146,35 @@ export class History implements FileHistory {
     }
   }
 
-  static async #load(logsPath: string, options: { retryFailed: boolean }): Promise<History> {
-    const started = performance.now();
-    const { dumpLog, failLog, done, failed, dumpTorn, failTorn } = await readHistory(logsPath);
-    const loadMs = performance.now() - started;
-    // Read before opening for append: AppendLog.open cuts off a torn line, which is then no longer counted.
-    const dump = await AppendLog.open(dumpLog);
-    const fail = await AppendLog.open(failLog).catch(async (error: unknown) => {
+  static async #load(logsPath: string, options: HistoryOptions): Promise<History> {
+    const dump = await AppendLog.open(join(logsPath, 'dump.log'));
+    const fail = await AppendLog.open(join(logsPath, 'fail.log')).catch(async (error: unknown) => {
       await dump.close();
       throw error;
     });
-    const tornLines = Number(dumpTorn === true) + Number(failTorn === true);
-    return new History({ dumpLog, failLog, done, failed, retryFailed: options.retryFailed, dump, fail, tornLines, loadMs });
+    const history = new History(logsPath, options, dump, fail);
+    try {
+      await history.#read();
+    } catch (error) {
+      await history.close();
+      throw error;
+    }
+    return history;
+  }
+
+  async #read(): Promise<void> {
+    const started = performance.now();
+    // Each line's string is dropped once hashed: the sets keep offsets only.
+    const dumpTorn = await this.#dump.readLines((line, offset) => {
+      const file = decodePathLine(line);
+      if (file !== undefined) this.#done.add(file, offset);
+    });
+    const failTorn = await this.#fail.readLines((line, offset) => {
+      const file = failedPath(line);
+      if (file !== undefined && !this.#done.has(file)) this.#failed.add(file, offset);
+    });
+    this.#loadMs = performance.now() - started;
+    this.#tornLines = Number(dumpTorn) + Number(failTorn);
   }
 
   has(path: string): boolean {
@@ -203,8 +196,7 @@ export class History implements FileHistory {
 
   markDone(path: string): void {
     if (this.#done.has(path)) return;
-    this.#dump.append(encodePathLine(path));
-    this.#done.add(path);
+    this.#done.add(path, this.#dump.append(encodePathLine(path)));
     this.#failed.delete(path);
     this.#failedNow.delete(path);
   }
@@ -212,10 +204,10 @@ export class History implements FileHistory {
   markFailed(path: string, reason: string, details?: Record<string, unknown>): void {
     const core = { time: new Date().toISOString(), path, reason };
     // Spreading `core` twice keeps its keys first in the line and lets no detail overwrite them.
-    this.#fail.append(JSON.stringify({ ...core, ...details, ...core }));
+    const offset = this.#fail.append(JSON.stringify({ ...core, ...details, ...core }));
     if (this.#done.has(path)) return;
-    this.#failed.add(path);
-    this.#failedNow.add(path);
+    this.#failed.add(path, offset);
+    this.#failedNow.add(path, offset);
   }
 
   async flush(): Promise<void> {

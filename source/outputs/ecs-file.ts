@@ -9,7 +9,7 @@ export async function ecsFileOutput(file: string): Promise<Output> {
   return {
     name: 'ecs-log',
     batch: 500,
-    deliver: (items) => oneByOne(items, (item) => log.append(JSON.stringify(ecsDocument(item as Alert)))),
+    deliver: (items) => oneByOne(items, (item) => void log.append(JSON.stringify(ecsDocument(item as Alert)))),
     close: () => log.close(),
   };
 }

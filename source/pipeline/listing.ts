@@ -31,49 +31,69 @@ export function inspect(file: string): 'file' | 'directory' | SkipReason {
 }
 
 /**
- * Every regular file under the given paths, sorted. Below the given paths,
- * symbolic links are never followed (a link in the dump folder could point anywhere on the host) and
- * FIFOs, sockets and devices are never opened (reading a FIFO would hang):
- * both are reported as skipped. Paths under `exclude` (our own log folders,
- * when they sit inside the dump folder) are left out silently.
+ * Every regular file under the given paths, in sorted order, one folder read
+ * at a time: a caller that keeps none of them holds one folder's names at
+ * most, never the whole tree's paths. Below the given paths, symbolic links are
+ * never followed (a link in the dump folder could point anywhere on the host)
+ * and FIFOs, sockets and devices are never opened (reading a FIFO would hang):
+ * both go to `onSkip`. Paths under `exclude` (our own log folders, when they
+ * sit inside the dump folder) are left out silently. A root given twice, or
+ * inside another, is walked once.
  */
-export async function listFiles(roots: string[], exclude: string[] = []): Promise<Listing> {
-  const listing: Listing = { files: [], skipped: [] };
+export async function* walkFiles(roots: string[], exclude: string[] = [], onSkip: (path: string, reason: SkipReason) => void = () => {}): AsyncGenerator<string> {
   const excluded = (p: string) => exclude.some((dir) => p === dir || p.startsWith(dir + path.sep));
-  const walk = async (dir: string): Promise<void> => {
+  async function* walk(dir: string): AsyncGenerator<string> {
     let dirents;
     try {
       // Raw names: a name that is not UTF-8 would decode to another one (U+FFFD), naming no file.
       dirents = await fs.readdir(dir, { withFileTypes: true, encoding: 'buffer' });
     } catch {
-      listing.skipped.push({ path: dir, reason: 'missing' });
+      onSkip(dir, 'missing');
       return;
     }
+    const entries: Array<{ key: string; kind: 'file' | 'directory' }> = [];
     for (const dirent of dirents) {
       if (!isUtf8(dirent.name)) {
         const alias = dirent.isFile() ? await utf8Alias(dir, dirent.name) : undefined;
-        if (alias !== undefined) listing.files.push(alias);
-        else listing.skipped.push({ path: path.join(dir, dirent.name.toString()), reason: 'name not UTF-8, and no alias could be made' });
+        if (alias !== undefined) entries.push({ key: path.basename(alias), kind: 'file' });
+        else onSkip(path.join(dir, dirent.name.toString()), 'name not UTF-8, and no alias could be made');
         continue;
       }
-      const full = path.join(dir, dirent.name.toString());
-      if (excluded(full)) continue;
-      if (dirent.isDirectory()) await walk(full);
-      else if (dirent.isFile()) listing.files.push(full);
-      else listing.skipped.push({ path: full, reason: dirent.isSymbolicLink() ? 'symlink' : 'not a regular file' });
+      const name = dirent.name.toString();
+      if (excluded(path.join(dir, name))) continue;
+      // A folder sorts as its name and a separator: a sort of the full paths puts its files just there.
+      if (dirent.isDirectory()) entries.push({ key: name + path.sep, kind: 'directory' });
+      else if (dirent.isFile()) entries.push({ key: name, kind: 'file' });
+      else onSkip(path.join(dir, name), dirent.isSymbolicLink() ? 'symlink' : 'not a regular file');
     }
-  };
-  for (const root of roots) {
-    // The roots are the user's own choice, so a dump folder that is a link (to a mount, say) is
-    // followed, to its real path; nothing below a root ever is.
-    const full = await fs.realpath(path.resolve(root)).catch(() => path.resolve(root));
-    const kind = inspect(full);
-    if (kind === 'directory') await walk(full);
-    else if (kind === 'file') listing.files.push(full);
-    else listing.skipped.push({ path: full, reason: kind });
+    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (let i = 0; i < entries.length; i++) {
+      const { key, kind } = entries[i]!;
+      // An alias made on an earlier run is listed under its own name as well.
+      if (i > 0 && entries[i - 1]!.key === key) continue;
+      if (kind === 'directory') yield* walk(path.join(dir, key));
+      else yield path.join(dir, key);
+    }
   }
+  // The roots are the user's own choice, so a dump folder that is a link (to a mount, say) is
+  // followed, to its real path; nothing below a root ever is.
+  const reals = await Promise.all(roots.map((root) => fs.realpath(path.resolve(root)).catch(() => path.resolve(root))));
+  for (const [i, full] of reals.entries()) {
+    // Walked as part of another root already (or to be): unless that walk leaves it out.
+    const within = (other: string, j: number) => (full.startsWith(other + path.sep) && !excluded(full)) || (full === other && j < i);
+    if (reals.some((other, j) => j !== i && within(other, j))) continue;
+    const kind = inspect(full);
+    if (kind === 'directory') yield* walk(full);
+    else if (kind === 'file') yield full;
+    else onSkip(full, kind);
+  }
+}
+
+/** Every regular file under the given paths, sorted, and what was skipped, as walkFiles finds them. */
+export async function listFiles(roots: string[], exclude: string[] = []): Promise<Listing> {
+  const listing: Listing = { files: [], skipped: [] };
+  for await (const file of walkFiles(roots, exclude, (skipped, reason) => listing.skipped.push({ path: skipped, reason }))) listing.files.push(file);
+  // Sorted already within each root; several roots may interleave.
   listing.files.sort();
-  // An alias is listed under its own name as well.
-  listing.files = listing.files.filter((file, i, files) => i === 0 || files[i - 1] !== file);
   return listing;
 }

@@ -4,7 +4,6 @@ import type { ApiConfig, App } from '../api/app.ts';
 import { matchApp } from '../api/match.ts';
 import type { Entry } from '../entry/entry.ts';
 import { makeEntry } from '../entry/make-entry.ts';
-import type { AppendLog } from '../history/append-log.ts';
 import { GivenPaths } from '../history/given-paths.ts';
 import type { FileHistory } from '../history/history.ts';
 import { LogWriteError } from '../history/log-write-error.ts';
@@ -23,6 +22,7 @@ import { mergeReports, type Merged } from '../report/merge.ts';
 import type { ReportLogs } from '../report/logs.ts';
 import type { CommandResult } from '../runner/result.ts';
 import type { Settings } from '../settings.ts';
+import { Conditions } from './conditions.ts';
 import { inspect, type SkipReason } from './listing.ts';
 import { assertLogsWritten } from './log-failure.ts';
 import { failedRead, type FileRecord } from './record.ts';
@@ -40,7 +40,7 @@ export interface ProcessorOptions {
   /** Each app's runner (host, sandbox, container), made ready before its files go to the pool. */
   runners?: Runners;
   /** processed.jsonl */
-  records: Pick<AppendLog, 'append'>;
+  records: { append(line: string): void };
   /** reports.jsonl and broapt.log. */
   reportLogs?: ReportLogs;
   /** Alerts, SIEM feeds and reactions (docs/alerts.md): takes each record once written, never waits on a receiver. */
@@ -85,7 +85,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   /** Containers being analysed → the members they queued, whose verdicts fold into theirs. */
   readonly #members = new Map<string, string[]>();
   #accepting = true;
-  #idle: Array<() => void> = [];
+  /** Callers of idle() and whenRoom(), woken as files are taken from the queue or end. */
+  readonly #waits = new Conditions();
   /** Files unpacked from an archive, queued or running, with where they came from. */
   readonly #children = new Map<string, ChildOrigin>();
   readonly #budgets: RootBudgets;
@@ -161,14 +162,19 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     this.#queue = [];
     this.#head = 0;
     for (const file of dropped) this.#settle(file, undefined);
-    this.#checkIdle();
+    this.#waits.check();
     return dropped.length;
   }
 
   /** Resolves once nothing is queued or running. */
   idle(): Promise<void> {
-    if (this.#active === 0 && this.#waiting === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+    return this.#waits.until(() => this.#active === 0 && this.#waiting === 0);
+  }
+
+  /** Resolves once fewer than `below` files wait here (true) or intake has stopped (false): a caller feeding a long walk keeps the queue short. */
+  async whenRoom(below: number): Promise<boolean> {
+    await this.#waits.until(() => this.#waiting < below || !this.#accepting);
+    return this.#accepting;
   }
 
   #pump(): void {
@@ -189,9 +195,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
           this.#active--;
           this.#settle(file, record);
           this.#pump();
-          this.#checkIdle();
         });
     }
+    this.#waits.check();
   }
 
   /** Our own logs are not the file's fault: take no more files, so none is recorded as failed for it. */
@@ -210,11 +216,6 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     const waiters = this.#known.get(file) ?? [];
     this.#known.delete(file);
     for (const resolve of waiters) resolve(record);
-  }
-
-  #checkIdle(): void {
-    if (this.#active > 0 || this.#waiting > 0) return;
-    for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   /** The file's record, or undefined when it was skipped or given back unstarted by a stop. */

@@ -1,4 +1,4 @@
-import { listFiles, type SkipReason } from './listing.ts';
+import { walkFiles, type SkipReason } from './listing.ts';
 import type { FileRecord } from './record.ts';
 import type { Session } from './session.ts';
 import { Summary } from './summary.ts';
@@ -29,20 +29,31 @@ export function followSummary(processor: Session['processor'], onRecord?: PassOp
   };
 }
 
-/** One pass over files and folders: everything not yet in the history is analysed once. */
+/** Files waiting in the processor before the walk pauses: enough to keep every job busy, few enough to cost nothing. */
+const QUEUE_ROOM = 1024;
+
+/**
+ * One pass over files and folders: everything not yet in the history is
+ * analysed once. The folders are walked twice, first to count for the
+ * progress line, then to feed the processor as it makes room, so that no pass
+ * holds every path (about 250 B a file as a listing plus queue entries).
+ */
 export async function scanPaths(session: Session, paths: string[], options: PassOptions = {}): Promise<Summary> {
   const { processor } = session;
   const { summary, detach } = followSummary(processor, options.onRecord);
   try {
     for (const root of paths) await processor.givenPaths.add(root);
-    const listing = await listFiles(paths, session.ownFolders);
-    for (const { path: file, reason } of listing.skipped) summary.skip(file, reason);
-    let taken = 0;
-    for (const file of listing.files) {
-      if (processor.submit(file)) taken++;
-      else if (processor.recorded(file)) summary.alreadyProcessed++;
+    let toAnalyse = 0;
+    let already = 0;
+    for await (const file of walkFiles(paths, session.ownFolders)) {
+      if (processor.recorded(file)) already++;
+      else toAnalyse++;
     }
-    options.onListed?.(taken, summary.alreadyProcessed);
+    options.onListed?.(toAnalyse, already);
+    for await (const file of walkFiles(paths, session.ownFolders, (skipped, reason) => summary.skip(skipped, reason))) {
+      if (!processor.submit(file) && processor.recorded(file)) summary.alreadyProcessed++;
+      if (!(await processor.whenRoom(QUEUE_ROOM))) break;
+    }
     await processor.idle();
   } finally {
     detach();

@@ -10,6 +10,8 @@ export const INDEX_FILE = 'reports.sqlite';
 
 /** Bytes of reports.jsonl read per transaction: bounds memory, and each commit moves the cursor with the rows. */
 const CHUNK_BYTES = 8 * 1024 * 1024;
+/** A first build over a million records, and the queries of `broapt results`, go several times faster with a big page cache. */
+const BULK_CACHE_KIB = 64 * 1024;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS records (
@@ -95,15 +97,17 @@ export class ResultsIndex {
   /**
    * Opens (or creates) the index of `logsPath`; `catchUp: false` leaves the
    * catch-up to the caller (a run does it a chunk at a time, between files).
+   * `cacheKiB` bounds SQLite's page cache, which fills up to it as the index grows.
    */
-  static open(logsPath: string, options: { catchUp?: boolean } = {}): ResultsIndex {
+  static open(logsPath: string, options: { catchUp?: boolean; cacheKiB?: number } = {}): ResultsIndex {
     const file = path.join(logsPath, INDEX_FILE);
     let db: DatabaseSync | undefined;
     try {
       fs.mkdirSync(logsPath, { recursive: true });
       db = new DatabaseSync(file);
       // Another process may hold the write lock while it catches up: wait for it rather than fail.
-      db.exec('PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;');
+      db.exec('PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+      db.exec(`PRAGMA cache_size = ${-Math.trunc(options.cacheKiB ?? BULK_CACHE_KIB)};`);
       db.exec(SCHEMA);
       const index = new ResultsIndex(logsPath, db);
       if (options.catchUp ?? true) index.catchUp();

@@ -3,6 +3,12 @@ import { ResultsIndex } from './index.ts';
 
 /** Records written within this long share one catch-up: one transaction per burst, not per file. */
 const BATCH_MS = 200;
+/**
+ * SQLite's default page cache. A run's catch-ups add a few KiB at a time, and
+ * the cache of a bulk build filled up to 64 MiB as the index grew (about 1 kB
+ * a record): a scan's memory grew with every file until 60,000 files or so.
+ */
+const LIVE_CACHE_KIB = 2 * 1024;
 
 /**
  * The index kept up to date while a run writes records: opening and each
@@ -25,7 +31,7 @@ export class LiveIndex {
   }
 
   static open(logsPath: string, logger: Logger): LiveIndex {
-    const live = new LiveIndex(ResultsIndex.open(logsPath, { catchUp: false }), logger);
+    const live = new LiveIndex(ResultsIndex.open(logsPath, { catchUp: false, cacheKiB: LIVE_CACHE_KIB }), logger);
     live.#start();
     return live;
   }
