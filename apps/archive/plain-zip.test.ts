@@ -10,14 +10,6 @@ import { plainZip, unpackPlainZip } from './plain-zip.ts';
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'broapt-plain-zip-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-let made = 0;
-/** The archive written to a file, for 7z to read. */
-function saved(bytes: Buffer): string {
-  const file = path.join(scratch, `archive-${made++}.zip`);
-  fs.writeFileSync(file, bytes);
-  return file;
-}
-
 /** 7z's listing, in the fields the archive analyzer uses. */
 function sevenZipListing(file: string) {
   return parseListing(execFileSync('7z', ['l', '-slt', '-ba', '-p', '--', file], { encoding: 'utf8' })).map(({ path: p, size, folder, encrypted }) => ({ path: p, size, folder, encrypted }));
