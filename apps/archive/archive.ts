@@ -16,7 +16,7 @@ import type { Finding } from '../lib/report.ts';
 import { analyzerApp, runApp } from '../lib/run-app.ts';
 import { tool } from '../lib/tools.ts';
 import { crowdedZip, zipDeclaredMembers } from './declared.ts';
-import { embeddedParts, isDocument } from './documents.ts';
+import { embeddedParts, isDocument, isEmbeddedPart } from './documents.ts';
 import { jarFindings } from './jar.ts';
 import { limitFindings, limitsFrom, parseListing, type Member } from './listing.ts';
 import { nameFindings } from './names.ts';
@@ -86,7 +86,7 @@ export function createArchiveAnalyzer(env: NodeJS.ProcessEnv = process.env): Ana
       if (blocking.length > 0 || members.length === 0 || folder === undefined || folder === '') return { findings, details };
       const document = isDocument(members);
       // A document's own parts are read in place by the Office analyzer: only its embedded ones are worth writing out.
-      const inProcess = plain && unpackPlainZip(sample.bytes, plain, folder, (name) => !document || embeddedParts([name]).length > 0);
+      const inProcess = plain && unpackPlainZip(sample.bytes, plain, folder, (name) => !document || isEmbeddedPart(name));
       const unpacked = inProcess ? { names: inProcess, findings: [] } : await unpackInto(sevenZip, file, folder, members, limits, STREAM.test(sample.bytes.toString('latin1', 0, 6)));
       findings.push(...unpacked.findings, ...jarFindings(folder, unpacked.names));
       const children = document ? embeddedParts(unpacked.names) : unpacked.names;

@@ -16,7 +16,12 @@ export function isDocument(members: readonly Member[]): boolean {
   return names.has('[Content_Types].xml') || (names.has('mimetype') && (names.has('META-INF/manifest.xml') || names.has('META-INF/container.xml')));
 }
 
+/** Whether a document's member is worth an entry of its own: not one of the parts every such document holds. */
+export function isEmbeddedPart(name: string): boolean {
+  return !PART.test(name.replace(/\\/g, '/'));
+}
+
 /** The unpacked members of a document that are worth an entry of their own. */
 export function embeddedParts(names: readonly string[]): string[] {
-  return names.filter((name) => !PART.test(name.replace(/\\/g, '/')));
+  return names.filter(isEmbeddedPart);
 }
