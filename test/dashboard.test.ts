@@ -1,10 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage } from './helpers/browser.ts';
-import { DAEMON_API, EICAR, scan, startDaemonCli, TOKEN, type RunningDaemon } from './helpers/daemon.ts';
-import { makeWorkspace, REPO, type Workspace } from './helpers/workspace.ts';
+import { describe, expect, it } from 'vitest';
+import { openPage } from './helpers/browser.ts';
+import { useDaemonInBrowser } from './helpers/daemon-browser.ts';
+import { EICAR, scan, TOKEN } from './helpers/daemon.ts';
+import { REPO } from './helpers/workspace.ts';
 
 const POLL = { timeout: 15_000, interval: 20 };
 /** A file name that is markup: its MIME type comes from the content (text/plain). */
@@ -12,35 +12,21 @@ const HOSTILE = '<img src=x onerror="document.title=1">.txt';
 /** Kept after the run for a person to look at (gitignored). */
 const ARTIFACTS = path.join(REPO, 'test-artifacts');
 
-let ws: Workspace;
-let daemon: RunningDaemon;
-let browser: Browser;
-
-beforeAll(async () => {
-  ws = await makeWorkspace();
-  await ws.writeApi(DAEMON_API);
+const run = useDaemonInBrowser(async (ws) => {
   await ws.addFile('HTTP-FEICAR.text.plain.txt', EICAR);
   await ws.addFile('HTTP-FCLEAN.text.plain.txt', 'nothing to see');
   for (let i = 0; i < 2; i++) await ws.addFile(`HTTP-FSLOW${i}.application.x-slow.bin`, 'slow');
   await ws.addFile('HTTP-FBROKEN.application.x-broken.bin', 'x');
   await ws.addFile(HOSTILE, EICAR);
-  daemon = await startDaemonCli(ws);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await daemon?.stop();
-  await ws?.cleanup();
 });
 
 describe('dashboard in a real browser', () => {
   it('loads, updates its counters while scans run, and lists the malicious sample', async () => {
-    const { page, errors } = await openPage(browser);
-    await page.goto(`${daemon.url}/#token=${TOKEN}`);
+    const { page, errors } = await openPage(run.browser);
+    await page.goto(`${run.daemon.url}/#token=${TOKEN}`);
     await page.locator('#connection.live').waitFor();
     // The token left the address bar once read.
-    expect(page.url()).toBe(`${daemon.url}/`);
+    expect(page.url()).toBe(`${run.daemon.url}/`);
     expect(await page.textContent('#count-completed')).toBe('0');
     // Record what the counters show at every render: a poll from here could miss a state under load.
     await page.evaluate(`window.seen = {};
@@ -52,10 +38,10 @@ describe('dashboard in a real browser', () => {
 
     // One worker: the slow files run one after the other while the rest wait.
     const scans = [
-      ...[0, 1].map((i) => scan(daemon, { name: `HTTP-FSLOW${i}.application.x-slow.bin`, mime: 'application/x-slow' })),
-      scan(daemon, { name: 'HTTP-FEICAR.text.plain.txt', mime: 'text/plain' }),
-      scan(daemon, { name: 'HTTP-FCLEAN.text.plain.txt', mime: 'text/plain' }),
-      scan(daemon, { name: 'HTTP-FBROKEN.application.x-broken.bin', mime: 'application/x-broken' }),
+      ...[0, 1].map((i) => scan(run.daemon, { name: `HTTP-FSLOW${i}.application.x-slow.bin`, mime: 'application/x-slow' })),
+      scan(run.daemon, { name: 'HTTP-FEICAR.text.plain.txt', mime: 'text/plain' }),
+      scan(run.daemon, { name: 'HTTP-FCLEAN.text.plain.txt', mime: 'text/plain' }),
+      scan(run.daemon, { name: 'HTTP-FBROKEN.application.x-broken.bin', mime: 'application/x-broken' }),
     ];
     for (const answer of await Promise.all(scans)) expect(answer.status).toBe(200);
     await expect.poll(() => page.textContent('#count-completed'), POLL).toBe('4');
@@ -99,8 +85,8 @@ describe('dashboard in a real browser', () => {
   });
 
   it('asks for the token when it has none, and connects with the one typed in', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${daemon.url}/`);
+    const page = await run.browser.newPage();
+    await page.goto(`${run.daemon.url}/`);
     await page.locator('#login').waitFor({ state: 'visible' });
     expect(await page.textContent('#connection')).toBe('token needed');
     await page.fill('#token', TOKEN);
@@ -111,10 +97,10 @@ describe('dashboard in a real browser', () => {
   });
 
   it('shows file names and findings as text, never as markup', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${daemon.url}/#token=${TOKEN}`);
+    const page = await run.browser.newPage();
+    await page.goto(`${run.daemon.url}/#token=${TOKEN}`);
     await page.locator('#connection.live').waitFor();
-    const answer = await scan(daemon, { name: HOSTILE, mime: 'text/plain' });
+    const answer = await scan(run.daemon, { name: HOSTILE, mime: 'text/plain' });
     expect(await answer.json()).toMatchObject({ report: { verdict: 'malicious' } });
     await expect.poll(() => page.locator('#verdicts tr.verdict-malicious').count(), POLL).toBe(2);
     expect(await page.locator('#verdicts td.file').first().textContent()).toBe(HOSTILE);

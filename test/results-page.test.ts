@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ReportLogs } from '../source/report/logs.ts';
-import { launchBrowser, openPage } from './helpers/browser.ts';
-import { DAEMON_API, EICAR, scan, startDaemonCli, TOKEN, type RunningDaemon } from './helpers/daemon.ts';
+import { openPage } from './helpers/browser.ts';
+import { useDaemonInBrowser } from './helpers/daemon-browser.ts';
+import { EICAR, scan, TOKEN } from './helpers/daemon.ts';
 import { fileRecord } from './helpers/records.ts';
-import { makeWorkspace, REPO, type Workspace } from './helpers/workspace.ts';
+import { REPO } from './helpers/workspace.ts';
 
 /** A member name that is markup: it must show as text. */
 const HOSTILE = '<img src=x onerror="document.title=1">.js';
@@ -14,13 +14,7 @@ const HOSTILE = '<img src=x onerror="document.title=1">.js';
 const SCREENSHOTS = [path.join(REPO, 'test-artifacts', 'results-page.png'), '/tmp/results-page.png'];
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
-let ws: Workspace;
-let daemon: RunningDaemon;
-let browser: Browser;
-
-beforeAll(async () => {
-  ws = await makeWorkspace();
-  await ws.writeApi(DAEMON_API);
+const run = useDaemonInBrowser(async (ws) => {
   await ws.addFile('HTTP-FEICAR.text.plain.txt', EICAR);
   // Records of an earlier run: a zip whose inner zip holds the malware, a suspicious page, clean files, a failure.
   const logs = await ReportLogs.open(ws.logs, { json: false });
@@ -32,24 +26,16 @@ beforeAll(async () => {
   logs.write(fileRecord(5, { time: minutesAgo(30), verdict: 'suspicious', mime: 'text/html', findings: [{ app: 'html', rule: 'hidden-iframe', description: '1 hidden iframe(s)', severity: 'medium' }] }));
   logs.write(fileRecord(6, { time: minutesAgo(20), status: 'failed', reason: 'exited 3 after 3 attempts', verdict: undefined, score: undefined, findings: undefined }));
   await logs.close();
-  daemon = await startDaemonCli(ws);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await daemon?.stop();
-  await ws?.cleanup();
 });
 
 describe('the Results page in a real browser', () => {
   it('lists the records newest first, filters by verdict, and shows an archive as a tree of its members', async () => {
-    const { page, errors } = await openPage(browser);
+    const { page, errors } = await openPage(run.browser);
     // A file the daemon analyses now is on the page too: the index catches up with its record.
-    expect((await scan(daemon, { name: 'HTTP-FEICAR.text.plain.txt', mime: 'text/plain' })).status).toBe(200);
-    await page.goto(`${daemon.url}/results#token=${TOKEN}`);
+    expect((await scan(run.daemon, { name: 'HTTP-FEICAR.text.plain.txt', mime: 'text/plain' })).status).toBe(200);
+    await page.goto(`${run.daemon.url}/results#token=${TOKEN}`);
     await page.locator('#connection.live').waitFor();
-    expect(page.url()).toBe(`${daemon.url}/results`);
+    expect(page.url()).toBe(`${run.daemon.url}/results`);
 
     const files = () => page.locator('#results > tr td.file').allTextContents();
     expect((await files())[0]).toBe('HTTP-FEICAR.text.plain.txt');
@@ -85,8 +71,8 @@ describe('the Results page in a real browser', () => {
   });
 
   it('refuses the results route without the token, and a verdict it does not know', async () => {
-    expect((await daemon.request('/api/v1.0/results', { token: null })).status).toBe(401);
-    const bad = await daemon.request('/api/v1.0/results?verdict=evil');
+    expect((await run.daemon.request('/api/v1.0/results', { token: null })).status).toBe(401);
+    const bad = await run.daemon.request('/api/v1.0/results?verdict=evil');
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: 'E_BAD_QUERY' });
   });
