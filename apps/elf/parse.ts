@@ -3,6 +3,7 @@
  * exports. Every offset is bounds-checked and every table capped, since the
  * file is hostile.
  */
+import { elfHeader, programHeader } from '../lib/elf-header.ts';
 
 export interface ElfInfo {
   bits: 32 | 64;
@@ -29,19 +30,9 @@ const TYPES: Record<number, string> = { 1: 'relocatable', 2: 'executable', 3: 's
 
 /** The ELF's headers, or undefined when the bytes are no ELF. Every offset is bounds-checked. */
 export function parseElf(b: Buffer): ElfInfo | undefined {
-  if (b.length < 52 || b.readUInt32BE(0) !== 0x7f454c46) return undefined;
-  const bits = b[4] === 2 ? 64 : 32;
-  const little = b[5] !== 2;
-  const u16 = (o: number) => (o + 2 <= b.length ? (little ? b.readUInt16LE(o) : b.readUInt16BE(o)) : 0);
-  const u32 = (o: number) => (o + 4 <= b.length ? (little ? b.readUInt32LE(o) : b.readUInt32BE(o)) : 0);
-  const addr = (o: number) => (bits === 64 ? (o + 8 <= b.length ? Number(little ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : 0) : u32(o));
-  const [phoff, shoff] = bits === 64 ? [addr(32), addr(40)] : [u32(28), u32(32)];
-  const base = bits === 64 ? 52 : 40;
-  const phentsize = u16(base + 2);
-  const phnum = u16(base + 4);
-  const shentsize = u16(base + 6);
-  const shnum = u16(base + 8);
-  const shstrndx = u16(base + 10);
+  const header = elfHeader(b);
+  if (header === undefined) return undefined;
+  const { bits, little, phoff, phentsize, phnum, shoff, shentsize, shnum, shstrndx, u16, u32, addr } = header;
   const cstr = (o: number) => {
     if (o < 0 || o >= b.length) return '';
     const end = b.indexOf(0, o);
@@ -52,14 +43,9 @@ export function parseElf(b: Buffer): ElfInfo | undefined {
   for (let i = 0; i < Math.min(phnum, 256); i++) {
     const at = phoff + i * phentsize;
     if (phentsize === 0 || at + phentsize > b.length) break;
-    const type = u32(at);
-    const offset = bits === 64 ? addr(at + 8) : u32(at + 4);
-    if (type === 3) interpreter = cstr(offset); // PT_INTERP
-    segments.push(
-      bits === 64
-        ? { type, offset, vaddr: addr(at + 16), fileSize: addr(at + 32), flags: u32(at + 4) }
-        : { type, offset, vaddr: u32(at + 8), fileSize: u32(at + 16), flags: u32(at + 24) },
-    );
+    const segment = programHeader(header, at);
+    if (segment.type === 3) interpreter = cstr(segment.offset); // PT_INTERP
+    segments.push(segment);
   }
   const sections: Array<{ name: number; type: number; offset: number; size: number; link: number; entsize: number }> = [];
   for (let i = 0; i < Math.min(shnum, 4096); i++) {
@@ -102,7 +88,7 @@ export function parseElf(b: Buffer): ElfInfo | undefined {
   return {
     bits,
     endian: little ? 'little' : 'big',
-    type: TYPES[u16(16)] ?? `unknown (${u16(16)})`,
+    type: TYPES[header.type] ?? `unknown (${header.type})`,
     machine: u16(18),
     entry: bits === 64 ? addr(24) : u32(24),
     interpreter,

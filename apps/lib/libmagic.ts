@@ -7,6 +7,7 @@
  * threads); the database is mapped once per handle, ~10 ms the first time.
  */
 import koffi from 'koffi';
+import { elfHeader, programHeader } from './elf-header.ts';
 import { tool } from './tools.ts';
 
 /** libmagic's MAGIC_MIME_TYPE: what `file --mime-type` sets, and nothing else. */
@@ -79,26 +80,21 @@ const MAX_DYNAMIC_ENTRIES = 1 << 16;
  * more than its analysis.
  */
 export function elfDynamicKind(head: Buffer): string | undefined {
-  if (head.length < 64 || head.readUInt32BE(0) !== 0x7f454c46 || (head[4] !== 1 && head[4] !== 2) || (head[5] !== 1 && head[5] !== 2)) return undefined;
-  const is64 = head[4] === 2;
-  const le = head[5] === 1;
-  const u16 = (at: number) => (le ? head.readUInt16LE(at) : head.readUInt16BE(at));
-  const u32 = (at: number) => (le ? head.readUInt32LE(at) : head.readUInt32BE(at));
-  const word = (at: number) => (is64 ? Number(le ? head.readBigUInt64LE(at) : head.readBigUInt64BE(at)) : u32(at));
-  const [phoff, phentsize, phnum] = [word(is64 ? 32 : 28), u16(is64 ? 54 : 42), u16(is64 ? 56 : 44)];
-  if (u16(16) !== 3 || phentsize !== (is64 ? 56 : 32) || phoff + phnum * phentsize > head.length) return undefined;
-  const entry = is64 ? 16 : 8;
+  const header = head.length >= 64 && [1, 2].includes(head[4]!) && [1, 2].includes(head[5]!) ? elfHeader(head) : undefined;
+  if (header === undefined || header.type !== 3) return undefined;
+  const { bits, phoff, phentsize, phnum, addr } = header;
+  if (phentsize !== (bits === 64 ? 56 : 32) || phoff + phnum * phentsize > head.length) return undefined;
+  const entry = bits === 64 ? 16 : 8;
   let pie = false;
   // A hostile file repeats one huge dynamic segment in every header: past this many entries, `file` and its own limits decide.
   let budget = MAX_DYNAMIC_ENTRIES;
   for (let i = 0; i < phnum; i++) {
-    const at = phoff + i * phentsize;
-    if (u32(at) !== PT_DYNAMIC) continue;
-    const offset = word(is64 ? at + 8 : at + 4);
-    const end = Math.min(offset + word(is64 ? at + 32 : at + 16), head.length);
-    for (let d = offset; d + entry <= end; d += entry) {
+    const segment = programHeader(header, phoff + i * phentsize);
+    if (segment.type !== PT_DYNAMIC) continue;
+    const end = Math.min(segment.offset + segment.fileSize, head.length);
+    for (let d = segment.offset; d + entry <= end; d += entry) {
       if (--budget < 0) return undefined;
-      if (word(d) === DT_FLAGS_1) pie = (word(d + entry / 2) & DF_1_PIE) !== 0;
+      if (addr(d) === DT_FLAGS_1) pie = (addr(d + entry / 2) & DF_1_PIE) !== 0;
     }
   }
   return pie ? 'application/x-pie-executable' : 'application/x-sharedlib';
