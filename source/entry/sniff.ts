@@ -1,6 +1,5 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { realMimeOf } from '../../apps/lib/libmagic.ts';
 import { BroaptError } from '../errors.ts';
 
 /**
@@ -11,10 +10,12 @@ import { BroaptError } from '../errors.ts';
  */
 export async function sniffMime(filePath: string): Promise<string> {
   const head = await readHead(filePath);
-  // Loaded on first use: names in the BroAPT convention never need sniffing, and start-up time counts.
+  // Loaded on first use: names in the BroAPT convention never need sniffing, and start-up time counts
+  // (libmagic's binding alone takes ~140 ms to load).
   const { fileTypeFromBuffer } = await import('file-type');
   const signature = await fileTypeFromBuffer(head);
   if (signature) return signature.mime.toLowerCase();
+  const { realMimeOf } = await import('../../apps/lib/libmagic.ts');
   return realMimeOf(head);
 }
 
