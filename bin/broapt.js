@@ -56,6 +56,11 @@ if (!process.features.typescript) {
 // processes; the flag is read at each growth, so it holds for this isolate and the pool's.
 const { setFlagsFromString } = await import('node:v8');
 setFlagsFromString('--semi-space-growth-factor=1');
+// With so small a young generation, each file's short-lived objects reach the old one, and
+// V8 let it grow to three times what was live before its next full collection: a scan of
+// 10,000 files carried 12 MB live and 33 MB of garbage. Growing it by a quarter keeps the
+// old generation within a few MB of what is live, for a full collection every few seconds.
+setFlagsFromString('--heap-growing-percent=25');
 // Every run parses and strips the same sources in the main thread and in each pool
 // worker; Node's on-disk compile cache makes that a one-time cost (start-up is part of
 // every scan's wall time).
