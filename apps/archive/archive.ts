@@ -8,7 +8,7 @@
  * then unpacks into `$BROAPT_CHILDREN` (plain zips in process: plain-zip.ts), where broapt takes every member as a
  * child entry of the archive, and reads jars' classes.
  *   ARCHIVE_MAX_MEMBERS [1000]  ARCHIVE_MAX_MEMBER_MB [100]
- *   ARCHIVE_MAX_TOTAL_MB [500]  ARCHIVE_MAX_RATIO [200]   SEVEN_ZIP [7z]
+ *   ARCHIVE_MAX_TOTAL_MB [500]  ARCHIVE_MAX_RATIO [200]   SEVEN_ZIP [p7zip's 7za or 7z]
  */
 import { fileURLToPath } from 'node:url';
 import type { Analysis, Analyzer, Sample } from '../lib/analyzer.ts';
@@ -22,6 +22,7 @@ import { limitFindings, limitsFrom, parseListing, type Member } from './listing.
 import { nameFindings } from './names.ts';
 import { plainZip, unpackPlainZip } from './plain-zip.ts';
 import { rar4Members } from './rar.ts';
+import { sevenZipProgram } from './seven-zip.ts';
 import { unpackInto } from './unpack.ts';
 
 /** Containers 7-Zip unpacks, by their first bytes. */
@@ -58,7 +59,6 @@ function listingFindings(sample: Sample, members: Member[], said: string): Findi
 }
 
 export function createArchiveAnalyzer(env: NodeJS.ProcessEnv = process.env): Analyzer {
-  const sevenZip = env.SEVEN_ZIP || '7z';
   const limits = limitsFrom(env);
   return {
     name: 'archive',
@@ -69,6 +69,7 @@ export function createArchiveAnalyzer(env: NodeJS.ProcessEnv = process.env): Ana
       const crowded = crowdedZip(sample.bytes, limits);
       if (crowded !== undefined) return { findings: [{ rule: 'archive.bomb.members', description: `${crowded.why}: not listed, nothing unpacked`, severity: 'medium' }], details: { members: crowded.members, listed: false } };
       const plain = sample.truncated ? undefined : plainZip(sample.bytes);
+      const sevenZip = sevenZipProgram(env, sample.bytes);
       const findings: Finding[] = [];
       let members: Member[] | undefined = plain;
       if (members === undefined) {
