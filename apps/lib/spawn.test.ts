@@ -45,6 +45,16 @@ describe('spawnTool (posix_spawn)', () => {
     expect(result.stderr).toContain('took longer than 0.3 s');
   });
 
+  it('gives up on the pipes at the deadline even when a process it started holds them', async () => {
+    const result = await spawned('sh', ['-c', 'sleep 60 & echo $!; sleep 60'], { timeoutMs: 300 });
+    expect(result.code).toBeNull();
+    expect(result.stderr).toContain('took longer than 0.3 s');
+    // The answer came while the process holding the pipes still ran.
+    const holder = Number(result.stdout.trim());
+    expect(() => process.kill(holder, 0)).not.toThrow();
+    process.kill(holder, 'SIGKILL');
+  });
+
   it('kills a program past its output budget', async () => {
     const result = await spawned('yes', [], { maxBytes: 1 << 20 });
     expect(result.code).toBeNull();

@@ -164,6 +164,7 @@ function collect(c: Libc, pid: number, command: string, outFd: number, errFd: nu
     const chunks: [Buffer[], Buffer[]] = [[], []];
     let bytes = 0;
     let why = '';
+    const streams: net.Socket[] = [];
     const kill = (reason: string) => {
       why ||= reason;
       try {
@@ -171,11 +172,14 @@ function collect(c: Libc, pid: number, command: string, outFd: number, errFd: nu
       } catch {
         // It has ended already.
       }
+      // A process it started may hold the pipes open for ever: stop reading them.
+      for (const stream of streams) stream.destroy();
     };
     const timer = setTimeout(() => kill(`${command} took longer than ${options.timeoutMs / 1000} s: killed`), options.timeoutMs);
     const read = (fd: number, into: Buffer[]) =>
       new Promise<void>((done) => {
         const stream = new net.Socket({ fd, readable: true, writable: false });
+        streams.push(stream);
         stream.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
           if (bytes > options.maxBytes) kill(`${command} wrote more than ${options.maxBytes} bytes: killed`);
