@@ -113,6 +113,8 @@ export class DeliveryLane {
       const items = await this.#spool.peek(this.#output.batch);
       if (items.length === 0) continue;
       const outcome = await this.#attempt(items.map((item) => item.payload));
+      // Cut off by our own stop: no failure of the receiver's, and the items stay spooled for the next start.
+      if (outcome === undefined) break;
       const retry = new Set(outcome.retry);
       const rejected = new Set(outcome.rejected.map((r) => r.index));
       await this.#spool.remove(items.filter((_, i) => !retry.has(i) && !rejected.has(i)).map((item) => item.name));
@@ -131,12 +133,15 @@ export class DeliveryLane {
     }
   }
 
-  async #attempt(payloads: unknown[]): Promise<BatchOutcome> {
+  /** What the output did with the batch; undefined when the stop's bound cut the attempt off. */
+  async #attempt(payloads: unknown[]): Promise<BatchOutcome | undefined> {
     try {
       const outcome = await this.#output.deliver(payloads, this.#abort.signal);
       if (outcome !== undefined && outcome.retry.length > 0) this.#noteError(`${outcome.retry.length} of ${payloads.length} item(s) not accepted`);
       return outcome ?? { retry: [], rejected: [] };
     } catch (error) {
+      // `broapt status` would say "last error: stopping" instead of what the receiver did.
+      if (this.#abort.signal.aborted) return undefined;
       this.#noteError(error instanceof Error ? error.message : String(error));
       return { retry: payloads.map((_, i) => i), rejected: [] };
     }
