@@ -1,4 +1,5 @@
 import { walkFiles, type SkipReason } from './listing.ts';
+import { trimMallocPeriodically } from './malloc-trim.ts';
 import type { FileRecord } from './record.ts';
 import type { Session } from './session.ts';
 import { Summary } from './summary.ts';
@@ -41,6 +42,7 @@ const QUEUE_ROOM = 1024;
 export async function scanPaths(session: Session, paths: string[], options: PassOptions = {}): Promise<Summary> {
   const { processor } = session;
   const { summary, detach } = followSummary(processor, options.onRecord);
+  const stopTrimming = trimMallocPeriodically();
   try {
     for (const root of paths) await processor.givenPaths.add(root);
     let toAnalyse = 0;
@@ -56,6 +58,7 @@ export async function scanPaths(session: Session, paths: string[], options: Pass
     }
     await processor.idle();
   } finally {
+    stopTrimming();
     detach();
   }
   return summary;
