@@ -10,7 +10,7 @@
  * gives it, and no other descriptor (not even one a parent process left open).
  */
 import net from 'node:net';
-import koffi from 'koffi';
+import { errnoName, lastErrno, libc } from './libc.ts';
 
 export interface SpawnResult {
   /** The exit code; null when the program could not start, was killed or overran. */
@@ -28,7 +28,7 @@ export interface SpawnOptions {
 
 type Fn = (...args: unknown[]) => number;
 
-interface Libc {
+interface Spawn {
   spawnp: Fn;
   actionsInit: Fn;
   actionsDestroy: Fn;
@@ -50,8 +50,7 @@ const POSIX_SPAWN_SETSIGMASK = 0x08;
 /** Larger than glibc's posix_spawnattr_t (336 bytes), posix_spawn_file_actions_t (80) and sigset_t (128). */
 const OPAQUE_BYTES = 512;
 
-function bind(): Libc {
-  const lib = koffi.load('libc.so.6');
+function bind(lib: NonNullable<ReturnType<typeof libc>>): Spawn {
   const fn = (signature: string) => lib.func(signature) as Fn;
   const attributes = Buffer.alloc(OPAQUE_BYTES);
   const none = Buffer.alloc(OPAQUE_BYTES);
@@ -84,26 +83,25 @@ function optional(bind: () => Fn): Fn | undefined {
   }
 }
 
-let libc: Libc | null | undefined;
+let bound: Spawn | null | undefined;
 
 /** libc's posix_spawn, or null where koffi or glibc cannot be had (the caller forks instead). */
-function loaded(): Libc | null {
-  if (libc === undefined) {
+function loaded(): Spawn | null {
+  if (bound === undefined) {
+    const lib = libc();
     try {
-      libc = bind();
+      bound = lib === null ? null : bind(lib);
     } catch {
-      libc = null;
+      bound = null;
     }
   }
-  return libc;
+  return bound;
 }
 
-const errnoName = (code: number) => Object.entries(koffi.os.errno).find(([, value]) => value === code)?.[0] ?? `errno ${code}`;
-
 /** A pipe's two ends, close-on-exec; throws on failure (out of descriptors). */
-function pipe(c: Libc): [number, number] {
+function pipe(c: Spawn): [number, number] {
   const fds = [0, 0];
-  if (c.pipe2(fds, O_CLOEXEC) !== 0) throw new Error(`cannot make a pipe: ${errnoName(koffi.errno())}`);
+  if (c.pipe2(fds, O_CLOEXEC) !== 0) throw new Error(`cannot make a pipe: ${lastErrno()}`);
   return [fds[0]!, fds[1]!];
 }
 
@@ -114,52 +112,51 @@ function pipe(c: Libc): [number, number] {
 export function spawnTool(command: string, args: string[], options: SpawnOptions): Promise<SpawnResult> | undefined {
   const c = loaded();
   if (c === null) return undefined;
-  const opened: number[] = [];
+  // The child's ends are closed here once it holds them (ours would keep its reads from ever
+  // seeing the end); ours are closed by the reads, or here when it never started.
+  const childEnds: number[] = [];
+  const ourEnds: number[] = [];
+  /** A pipe whose ends are closed whatever happens: `childReads` says which end the child gets. */
+  const pipeFor = (childReads: boolean) => {
+    const [read, write] = pipe(c);
+    childEnds.push(childReads ? read : write);
+    ourEnds.push(childReads ? write : read);
+    return { read, write };
+  };
   const actions = Buffer.alloc(OPAQUE_BYTES);
   c.actionsInit(actions);
   try {
-    const [outRead, outWrite] = pipe(c);
-    opened.push(outRead, outWrite);
-    const [errRead, errWrite] = pipe(c);
-    opened.push(errRead, errWrite);
-    let feed: { fd: number; input: Buffer } | undefined;
-    if (options.input === undefined) c.addOpen(actions, 0, '/dev/null', 0, 0);
-    else {
-      const [inRead, inWrite] = pipe(c);
-      opened.push(inRead, inWrite);
-      feed = { fd: inWrite, input: options.input };
-      c.addDup2(actions, inRead, 0);
-    }
-    c.addDup2(actions, outWrite, 1);
-    c.addDup2(actions, errWrite, 2);
+    const out = pipeFor(false);
+    const err = pipeFor(false);
+    const input = options.input;
+    const stdin = input === undefined ? undefined : pipeFor(true);
+    if (stdin === undefined) c.addOpen(actions, 0, '/dev/null', 0, 0);
+    else c.addDup2(actions, stdin.read, 0);
+    c.addDup2(actions, out.write, 1);
+    c.addDup2(actions, err.write, 2);
     c.addCloseFrom?.(actions, 3);
     const pid = [0];
     const env = [...Object.entries(process.env).map(([key, value]) => `${key}=${value}`), null];
     const failed = c.spawnp(pid, command, actions, c.attributes, [command, ...args, null], env);
-    // The child holds its ends now; ours would keep its reads from ever seeing the end.
-    for (const fd of opened.filter((fd) => fd !== outRead && fd !== errRead && fd !== feed?.fd)) c.close(fd);
-    opened.length = 0;
-    if (failed !== 0) {
-      for (const fd of [outRead, errRead, feed?.fd]) if (fd !== undefined) c.close(fd);
-      return Promise.resolve({ code: null, stdout: '', stderr: `spawn ${command} ${errnoName(failed)}` });
-    }
-    if (feed !== undefined) {
-      const stdin = new net.Socket({ fd: feed.fd, readable: false, writable: true });
+    if (failed !== 0) return Promise.resolve({ code: null, stdout: '', stderr: `spawn ${command} ${errnoName(failed)}` });
+    ourEnds.length = 0;
+    if (stdin !== undefined && input !== undefined) {
+      const socket = new net.Socket({ fd: stdin.write, readable: false, writable: true });
       // A tool that stops reading early (it has seen enough) must not fail the run.
-      stdin.on('error', () => {});
-      stdin.end(feed.input);
+      socket.on('error', () => {});
+      socket.end(input);
     }
-    return collect(c, pid[0]!, command, outRead, errRead, options);
+    return collect(c, pid[0]!, command, out.read, err.read, options);
   } catch (error) {
-    for (const fd of opened) c.close(fd);
     return Promise.resolve({ code: null, stdout: '', stderr: `spawn ${command}: ${(error as Error).message}` });
   } finally {
+    for (const fd of [...childEnds, ...ourEnds]) c.close(fd);
     c.actionsDestroy(actions);
   }
 }
 
 /** Reads both pipes to their end, then reaps the child; kills it past the time or output budget. */
-function collect(c: Libc, pid: number, command: string, outFd: number, errFd: number, options: SpawnOptions): Promise<SpawnResult> {
+function collect(c: Spawn, pid: number, command: string, outFd: number, errFd: number, options: SpawnOptions): Promise<SpawnResult> {
   return new Promise((resolve) => {
     const chunks: [Buffer[], Buffer[]] = [[], []];
     let bytes = 0;
@@ -194,7 +191,7 @@ function collect(c: Libc, pid: number, command: string, outFd: number, errFd: nu
       // Its pipes close as it exits: the wait is short unless it closed them and went on.
       for (let delay = 0; (reaped = c.waitpid(pid, status, WNOHANG)) === 0; delay = Math.min(delay * 2 || 1, 50)) await new Promise((wake) => setTimeout(wake, delay));
       clearTimeout(timer);
-      if (reaped !== pid) why ||= `${command}: its exit status is lost (${errnoName(koffi.errno())})`;
+      if (reaped !== pid) why ||= `${command}: its exit status is lost (${lastErrno()})`;
       const exited = (status[0]! & 0x7f) === 0;
       const stderr = Buffer.concat(chunks[1]).toString('utf8');
       resolve({ code: exited && why === '' ? (status[0]! >> 8) & 0xff : null, stdout: Buffer.concat(chunks[0]).toString('utf8'), stderr: why ? `${stderr}${why}` : stderr });

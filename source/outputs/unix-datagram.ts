@@ -1,4 +1,4 @@
-import koffi from 'koffi';
+import { lastErrno, libc as loadLibc } from '../../apps/lib/libc.ts';
 
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
@@ -18,7 +18,8 @@ interface Libc {
 let libc: Libc | undefined;
 
 function bind(): Libc {
-  const lib = koffi.load('libc.so.6');
+  const lib = loadLibc();
+  if (lib === null) throw new Error('Unix datagram sockets need glibc (libc.so.6) through koffi, which this system does not have');
   return {
     socket: lib.func('int socket(int domain, int type, int protocol)') as Libc['socket'],
     connect: lib.func('int connect(int fd, const void *address, uint32_t length)') as Libc['connect'],
@@ -28,8 +29,7 @@ function bind(): Libc {
 }
 
 function failure(what: string, socketPath: string): Error {
-  const code = koffi.errno();
-  const name = Object.entries(koffi.os.errno).find(([, value]) => value === code)?.[0] ?? `errno ${code}`;
+  const name = lastErrno();
   return Object.assign(new Error(`${what} ${socketPath}: ${name}`), { code: name });
 }
 

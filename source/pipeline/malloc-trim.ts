@@ -1,21 +1,7 @@
-import koffi from 'koffi';
+import { libc } from '../../apps/lib/libc.ts';
 
 /** A burst of freed memory goes back within seconds, and a trim (a walk of malloc's free lists) stays rare next to the work per file. */
 const TRIM_MS = 2000;
-
-let trim: ((pad: number) => number) | null | undefined;
-
-/** glibc's malloc_trim, or null where there is none (a musl libc, another platform). */
-function mallocTrim(): ((pad: number) => number) | null {
-  if (trim === undefined) {
-    try {
-      trim = koffi.load('libc.so.6').func('int malloc_trim(size_t pad)') as (pad: number) => number;
-    } catch {
-      trim = null;
-    }
-  }
-  return trim;
-}
 
 /**
  * Hands memory that malloc holds free back to the system every two seconds
@@ -28,8 +14,9 @@ function mallocTrim(): ((pad: number) => number) | null {
  * process; mallopt() once running is too late, the arenas exist by then.
  */
 export function trimMallocPeriodically(): () => void {
-  const trimNow = mallocTrim();
-  if (trimNow === null) return () => {};
+  const lib = libc();
+  if (lib === null) return () => {};
+  const trimNow = lib.func('int malloc_trim(size_t pad)') as (pad: number) => number;
   const timer = setInterval(() => trimNow(0), TRIM_MS);
   timer.unref();
   return () => clearInterval(timer);
