@@ -22,26 +22,8 @@ import { limitFindings, limitsFrom, parseListing, type Member } from './listing.
 import { nameFindings } from './names.ts';
 import { plainZip, unpackPlainZip } from './plain-zip.ts';
 import { rar4Members } from './rar.ts';
-import { sevenZipProgram } from './seven-zip.ts';
+import { isSevenZipContainer, sevenZipProgram } from './seven-zip.ts';
 import { unpackInto } from './unpack.ts';
-
-/** Containers 7-Zip unpacks, by their first bytes. */
-const MAGIC: Array<[number, Buffer]> = [
-  [0, Buffer.from('PK\x03\x04', 'latin1')],
-  [0, Buffer.from('PK\x05\x06', 'latin1')],
-  [0, Buffer.from([0x1f, 0x8b])],
-  [0, Buffer.from('7z\xbc\xaf\x27\x1c', 'latin1')],
-  [0, Buffer.from('BZh')],
-  [0, Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],
-  [0, Buffer.from('Rar!\x1a\x07', 'latin1')],
-  [0, Buffer.from('MSCF\0\0\0\0', 'latin1')],
-  [257, Buffer.from('ustar')],
-  [0x8001, Buffer.from('CD001')],
-  [0x8801, Buffer.from('CD001')],
-];
-
-/** ARJ's two magic bytes are too few alone: its basic header's size (at most 2600) must follow. */
-const isArj = (bytes: Buffer) => bytes.length > 4 && bytes[0] === 0x60 && bytes[1] === 0xea && bytes.readUInt16LE(2) > 0 && bytes.readUInt16LE(2) <= 2600;
 
 /** Single compressed streams: their listing size is advisory. */
 const STREAM = /^(?:\x1f\x8b|BZh|\xfd7zXZ)/;
@@ -62,7 +44,7 @@ export function createArchiveAnalyzer(env: NodeJS.ProcessEnv = process.env): Ana
   const limits = limitsFrom(env);
   return {
     name: 'archive',
-    accepts: (sample) => MAGIC.some(([at, magic]) => sample.bytes.subarray(at, at + magic.length).equals(magic)) || isArj(sample.bytes),
+    accepts: (sample) => isSevenZipContainer(sample.bytes),
     async analyse(sample: Sample): Promise<Analysis> {
       const file = sample.path;
       // Listing 100,000 members costs more than their count says: the zip's own word is enough.

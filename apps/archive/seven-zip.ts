@@ -11,16 +11,34 @@ import fs from 'node:fs';
 
 const P7ZIP = '/usr/lib/p7zip';
 
-/** The formats `7za` has built in, by their first bytes (offset, magic). */
-const BUILT_IN: Array<[number, Buffer]> = [
-  [0, Buffer.from('PK')],
-  [0, Buffer.from([0x1f, 0x8b])],
-  [0, Buffer.from('7z\xbc\xaf\x27\x1c', 'latin1')],
-  [0, Buffer.from('BZh')],
-  [0, Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],
-  [0, Buffer.from('MSCF\0\0\0\0', 'latin1')],
-  [257, Buffer.from('ustar')],
+/**
+ * The containers 7-Zip unpacks, by their first bytes (offset, magic), and
+ * whether `7za` has the format built in. ARJ's two magic bytes are too few
+ * alone: isArj checks its header size as well.
+ */
+const CONTAINERS: Array<[number, Buffer, boolean]> = [
+  [0, Buffer.from('PK\x03\x04', 'latin1'), true],
+  [0, Buffer.from('PK\x05\x06', 'latin1'), true],
+  [0, Buffer.from([0x1f, 0x8b]), true],
+  [0, Buffer.from('7z\xbc\xaf\x27\x1c', 'latin1'), true],
+  [0, Buffer.from('BZh'), true],
+  [0, Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), true],
+  [0, Buffer.from('MSCF\0\0\0\0', 'latin1'), true],
+  [257, Buffer.from('ustar'), true],
+  [0, Buffer.from('Rar!\x1a\x07', 'latin1'), false],
+  [0x8001, Buffer.from('CD001'), false],
+  [0x8801, Buffer.from('CD001'), false],
 ];
+
+const isArj = (bytes: Buffer) => bytes.length > 4 && bytes[0] === 0x60 && bytes[1] === 0xea && bytes.readUInt16LE(2) > 0 && bytes.readUInt16LE(2) <= 2600;
+
+/** The container table's row for these first bytes. */
+const containerOf = (head: Buffer) => CONTAINERS.find(([at, magic]) => head.subarray(at, at + magic.length).equals(magic));
+
+/** Whether 7-Zip unpacks this file, by its first bytes. */
+export function isSevenZipContainer(head: Buffer): boolean {
+  return containerOf(head) !== undefined || isArj(head);
+}
 
 let programs: { full: string; common: string } | undefined;
 
@@ -41,5 +59,5 @@ function installed(): { full: string; common: string } {
 export function sevenZipProgram(env: NodeJS.ProcessEnv, head: Buffer): string {
   if (env.SEVEN_ZIP) return env.SEVEN_ZIP;
   programs ??= installed();
-  return BUILT_IN.some(([at, magic]) => head.subarray(at, at + magic.length).equals(magic)) ? programs.common : programs.full;
+  return containerOf(head)?.[2] === true ? programs.common : programs.full;
 }
